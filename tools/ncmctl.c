@@ -18,6 +18,7 @@
 struct ncmctl_opts ncmctl_opts;
 
 static const struct ncmctl_cmd *const groups[] = {
+	ncmctl_link_cmds,
 	NULL,
 };
 
@@ -66,7 +67,7 @@ static void print_commands(FILE *f)
 
 	for (g = groups; *g; g++)
 		for (c = *g; c->name; c++)
-			fprintf(f, "  ncmctl %-52s %s\n", c->usage, c->help);
+			fprintf(f, "  ncmctl %s\n\t%s\n", c->usage, c->help);
 }
 
 static void print_help(FILE *f)

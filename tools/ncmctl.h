@@ -37,6 +37,8 @@ struct ncmctl_opts {
 
 extern struct ncmctl_opts ncmctl_opts;
 
+extern const struct ncmctl_cmd ncmctl_link_cmds[];
+
 void ncmctl_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void ncmctl_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void ncmctl_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
