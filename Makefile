@@ -173,6 +173,12 @@ vm-test: selftests modules-all
 deps:
 	@.ci/deps
 
+# The demo boots the newest kernel with two UARTs joined by the link emulator.
+demo:
+	@.ci/deps
+	@$(MAKE) --no-print-directory all selftests modules-all
+	@selftests/vm/run-vm --kernel $(lastword $(KVERS)) --suite demo
+
 check:
 	@.ci/deps
 	@$(MAKE) --no-print-directory all selftests modules-all

@@ -1,4 +1,6 @@
-# The VM itself: module present, ptys, devtmpfs, the two extra UARTs.
+# vm-args: --uarts
+# The VM itself: the module is loaded, ptys work, and the two extra UARTs
+# (ttyS1, ttyS2) are real 16550A ports, not empty legacy slots.
 n=0
 check() {
 	n=$((n + 1))
@@ -6,4 +8,5 @@ check() {
 }
 check module_listed 'grep -q "^ncmp " /proc/modules'
 check devpts_usable 'test -c /dev/ptmx'
-check uarts_present 'test -c /dev/ttyS1 && test -c /dev/ttyS2'
+check uart1_is_16550a 'grep -q "^1: uart:16550A" /proc/tty/driver/serial'
+check uart2_is_16550a 'grep -q "^2: uart:16550A" /proc/tty/driver/serial'
