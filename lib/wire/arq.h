@@ -286,15 +286,13 @@ void ncmp_arq_init(struct ncmp_arq *arq, const struct ncmp_arq_ops *ops,
  * ncmp_arq_set_params() - change parameters, also while the link is up
  * @arq: the link
  * @p: new values, all validated before any is applied
- * @now: current time
  *
  * A new MTU applies to frames not yet started; a smaller window lets the
  * frames in flight drain; baud and timeouts take effect at once.
  *
  * Return: 0, or -EINVAL if any value is out of range.
  */
-int ncmp_arq_set_params(struct ncmp_arq *arq, const struct ncmp_arq_params *p,
-			u32 now);
+int ncmp_arq_set_params(struct ncmp_arq *arq, const struct ncmp_arq_params *p);
 
 /**
  * ncmp_arq_start() - (re)start the handshake with a fresh nonce
@@ -308,12 +306,11 @@ void ncmp_arq_start(struct ncmp_arq *arq, u32 now);
 /**
  * ncmp_arq_shutdown() - end the session
  * @arq: the link
- * @now: current time
  *
  * Discards queued data and goes IDLE. If the link was up, an RST frame is
  * queued so the peer learns at once (if the caller still transmits it).
  */
-void ncmp_arq_shutdown(struct ncmp_arq *arq, u32 now);
+void ncmp_arq_shutdown(struct ncmp_arq *arq);
 
 /**
  * ncmp_arq_rx() - bytes received from the tty
@@ -334,25 +331,22 @@ void ncmp_arq_rx(struct ncmp_arq *arq, const u8 *data, const u8 *flags,
  * @arq: the link
  * @data: the bytes
  * @len: number of bytes
- * @now: current time
  *
  * Accepted in states SYNC and UP only. Bytes are packed into frames of up
  * to the MTU; a frame closes when it is full or when it is transmitted.
  *
  * Return: bytes accepted (0 if there is no room or the state forbids).
  */
-size_t ncmp_arq_write(struct ncmp_arq *arq, const u8 *data, size_t len,
-		      u32 now);
+size_t ncmp_arq_write(struct ncmp_arq *arq, const u8 *data, size_t len);
 
 /**
  * ncmp_arq_write_eos() - queue an end-of-stream mark after the data
  * @arq: the link
- * @now: current time
  *
  * Return: 0; -EAGAIN if no TX slot is free (retry after TX_ACKED);
  * -ENOTCONN in states IDLE and FAILED.
  */
-int ncmp_arq_write_eos(struct ncmp_arq *arq, u32 now);
+int ncmp_arq_write_eos(struct ncmp_arq *arq);
 
 /**
  * ncmp_arq_tx_room() - bytes ncmp_arq_write() would accept now
@@ -373,12 +367,11 @@ bool ncmp_arq_tx_done(const struct ncmp_arq *arq);
 /**
  * ncmp_arq_rx_ready() - the reader made room after a refused delivery
  * @arq: the link
- * @now: current time
  *
  * Call when at least NCMP_MTU_MAX bytes (or all of the reader's buffer) are
  * free; cheap and harmless otherwise. Tells the peer to resend at once.
  */
-void ncmp_arq_rx_ready(struct ncmp_arq *arq, u32 now);
+void ncmp_arq_rx_ready(struct ncmp_arq *arq);
 
 /**
  * ncmp_arq_tx_pending() - whether ncmp_arq_tx_peek() has bytes to give

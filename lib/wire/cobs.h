@@ -22,7 +22,8 @@
  * No delimiter is written; the caller adds the 0x00 bytes around frames.
  *
  * Return: the encoded length (at most NCMP_COBS_MAX_ENCODED(@len)), or
- * -ENOSPC if @dst_size is too small (then @dst holds garbage).
+ * -ENOSPC if @dst_size is below NCMP_COBS_MAX_ENCODED(@len) (nothing is
+ * written then).
  */
 int ncmp_cobs_encode(const u8 *src, size_t len, u8 *dst, size_t dst_size);
 

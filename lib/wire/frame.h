@@ -135,10 +135,13 @@ int ncmp_frame_parse(const u8 *buf, size_t len, struct ncmp_frame_hdr *hdr);
 void ncmp_sync_put(u8 *p, const struct ncmp_sync *s);
 
 /**
- * ncmp_sync_get() - read a SYNC/SYNC_ACK payload
+ * ncmp_sync_get() - read and check a SYNC/SYNC_ACK payload
  * @p: NCMP_SYNC_LEN bytes (frame_parse has checked the size)
  * @s: output
+ *
+ * Return: 0; -EPROTO if the version is not NCMP_PROTO_VERSION, the MTU is
+ * below NCMP_MTU_MIN or the window is 0.
  */
-void ncmp_sync_get(const u8 *p, struct ncmp_sync *s);
+int ncmp_sync_get(const u8 *p, struct ncmp_sync *s);
 
 #endif /* NCMP_WIRE_FRAME_H */
