@@ -80,15 +80,20 @@ struct ncmp_arq_ops {
 
 /**
  * struct ncmp_arq_params - runtime-settable link parameters
- * @baud: line rate in bit/s (10 bits per byte assumed, 8N1), 50..100000000
+ * @baud: line rate in bit/s (10 bits per byte assumed, 8N1),
+ *	NCMP_ARQ_BAUD_MIN..NCMP_ARQ_BAUD_MAX
  * @mtu: largest DATA payload we send and ask the peer to send,
  *	NCMP_MTU_MIN..NCMP_MTU_MAX
  * @window: DATA frames in flight, 1 (stop-and-wait) ..NCMP_WINDOW_MAX
  * @retries: transmissions of one frame or probe before the link is
- *	declared down, 1..100
- * @rto_min_ms: lower bound of the retransmission timeout, 1..60000
- * @rto_max_ms: upper bound after backoff, rto_min_ms..60000
- * @keepalive_ms: idle time before a keepalive probe, 10..3600000
+ *	declared down, 1..NCMP_ARQ_RETRIES_MAX
+ * @rto_min_ms: added to the line time of a frame and its ACK to form the
+ *	retransmission timeout, so also its lower bound;
+ *	1..NCMP_ARQ_RTO_LIMIT_MS
+ * @rto_max_ms: upper bound of the timeout, backoff included;
+ *	rto_min_ms..NCMP_ARQ_RTO_LIMIT_MS
+ * @keepalive_ms: silence from the peer before a keepalive probe,
+ *	NCMP_ARQ_KEEPALIVE_MIN_MS..NCMP_ARQ_KEEPALIVE_MAX_MS
  */
 struct ncmp_arq_params {
 	u32 baud;
@@ -99,6 +104,14 @@ struct ncmp_arq_params {
 	u32 rto_max_ms;
 	u32 keepalive_ms;
 };
+
+/* Limits that ncmp_arq_set_params() enforces */
+#define NCMP_ARQ_BAUD_MIN		50
+#define NCMP_ARQ_BAUD_MAX		100000000
+#define NCMP_ARQ_RETRIES_MAX		100
+#define NCMP_ARQ_RTO_LIMIT_MS		60000
+#define NCMP_ARQ_KEEPALIVE_MIN_MS	10
+#define NCMP_ARQ_KEEPALIVE_MAX_MS	3600000
 
 #define NCMP_ARQ_DEFAULT_BAUD		115200
 #define NCMP_ARQ_DEFAULT_WINDOW		1
