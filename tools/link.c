@@ -21,6 +21,7 @@
 #include <netlink/netlink.h>
 
 #include "ncmctl.h"
+#include "wire/arq.h"
 
 #define LDISC_PARAM "/sys/module/ncmp/parameters/ldisc"
 
@@ -109,20 +110,31 @@ static const char *const stat_names[] = {
 	[NCMP_STAT_RESETS] = "resets",
 	[NCMP_STAT_SESSION_DROPS] = "session-drops",
 	[NCMP_STAT_NO_ROOM] = "no-room",
+	[NCMP_STAT_TX_WIRE_BYTES] = "tx-wire-bytes",
+	[NCMP_STAT_RX_WIRE_BYTES] = "rx-wire-bytes",
+	[NCMP_STAT_BAD_LENGTHS] = "bad-lengths",
+	[NCMP_STAT_TTY_ERRORS] = "tty-errors",
+	[NCMP_STAT_OUT_OF_ORDER] = "out-of-order",
+	[NCMP_STAT_KEEPALIVES] = "keepalives",
+	[NCMP_STAT_LINK_DOWNS] = "link-downs",
 };
 
-/* The parameters "ncmctl set" accepts, in the words of the stats output. */
+/*
+ * The parameters "ncmctl set" accepts, in the words of the stats output,
+ * with the bounds the kernel enforces (the wire core's limits).
+ */
 static const struct {
 	const char *key;
 	int attr;
 	unsigned int min, max;
 } settable[] = {
-	{ "mtu", NCMP_A_LINK_MTU, 1, 65535 },
-	{ "window", NCMP_A_LINK_WINDOW, 1, 8 },
-	{ "rto-min", NCMP_A_LINK_RTO_MIN_MS, 1, 60000 },
-	{ "rto-max", NCMP_A_LINK_RTO_MAX_MS, 1, 600000 },
-	{ "retries", NCMP_A_LINK_RETRIES, 1, 1000 },
-	{ "keepalive", NCMP_A_LINK_KEEPALIVE_MS, 0, 3600000 },
+	{ "mtu", NCMP_A_LINK_MTU, NCMP_MTU_MIN, NCMP_MTU_MAX },
+	{ "window", NCMP_A_LINK_WINDOW, 1, NCMP_WINDOW_MAX },
+	{ "rto-min", NCMP_A_LINK_RTO_MIN_MS, 1, NCMP_ARQ_RTO_LIMIT_MS },
+	{ "rto-max", NCMP_A_LINK_RTO_MAX_MS, 1, NCMP_ARQ_RTO_LIMIT_MS },
+	{ "retries", NCMP_A_LINK_RETRIES, 1, NCMP_ARQ_RETRIES_MAX },
+	{ "keepalive", NCMP_A_LINK_KEEPALIVE_MS, NCMP_ARQ_KEEPALIVE_MIN_MS,
+	  NCMP_ARQ_KEEPALIVE_MAX_MS },
 };
 
 static const char *name_of(const char *const *names, size_t n, unsigned int v)
