@@ -15,3 +15,12 @@ $(LINKEMU): $(BUILD)/selftests/linkemu.o $(LINKEMU_CORE)
 	$(CC) $(LDFLAGS) -o $@ $^ -lm
 
 $(BUILD)/tests/check_linkemu: $(LINKEMU_CORE)
+
+# linkemu-guest runs inside the VM (every executable of build/selftests/
+# goes into the initramfs): UART setup and a monotonic clock for suites.
+LINKEMU_GUEST := $(BUILD)/selftests/linkemu-guest
+
+SELFTEST_EXTRA += $(LINKEMU_GUEST)
+
+$(LINKEMU_GUEST): $(BUILD)/selftests/linkemu_guest.o
+	$(CC) $(LDFLAGS) -o $@ $^
