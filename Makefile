@@ -137,8 +137,8 @@ module: $(KMOD_SRCS)
 	$(call build_module,$(KDIR))
 
 modules-all: $(KMOD_SRCS)
-	$(foreach k,$(KDIRS),$(call build_module,$(k))
-	)
+	@test -n "$(KDIRS)" || { echo "ncmp: no kernel headers installed (make deps)" >&2; exit 1; }
+	@set -e; for k in $(KDIRS); do $(MAKE) --no-print-directory module KDIR=$$k; done
 
 # --- kselftests, run in a VM ------------------------------------------------
 
