@@ -19,6 +19,7 @@ struct ncmctl_opts ncmctl_opts;
 
 static const struct ncmctl_cmd *const groups[] = {
 	ncmctl_link_cmds,
+	ncmctl_codec_cmds,
 	NULL,
 };
 

@@ -12,6 +12,9 @@
 #define NCMCTL_H
 
 #include <stdbool.h>
+#include <stdint.h>
+
+#include "ncmp.h"
 
 /* Exit codes: stable, scripts and tests rely on them. */
 enum ncmctl_exit {
@@ -38,6 +41,16 @@ struct ncmctl_opts {
 extern struct ncmctl_opts ncmctl_opts;
 
 extern const struct ncmctl_cmd ncmctl_link_cmds[];
+extern const struct ncmctl_cmd ncmctl_codec_cmds[];
+
+/*
+ * codec.c, for every command that decodes: the exit code for an NCMP_E_*
+ * code, and the model for data naming model @id: the file @path if given
+ * (it must be that model), else the built-in model or a model file in
+ * $NCMP_MODEL_PATH. Prints what is wrong and returns an exit code.
+ */
+int ncmctl_exit_code(int ncmp_err);
+int ncmctl_model_for(const char *path, uint64_t id, ncmp_model **out);
 
 void ncmctl_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void ncmctl_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
