@@ -385,8 +385,27 @@ static ssize_t tty_show(struct device *dev, struct device_attribute *attr,
 }
 static DEVICE_ATTR_RO(tty);
 
+static const char * const ncmp_state_names[] = {
+	[NCMP_LINK_SYNCING]	= "syncing",
+	[NCMP_LINK_UP]		= "up",
+	[NCMP_LINK_FAILED]	= "failed",
+	[NCMP_LINK_DETACHED]	= "detached",
+};
+
+static ssize_t state_show(struct device *dev, struct device_attribute *attr,
+			  char *buf)
+{
+	struct ncmp_link *link = container_of(dev, struct ncmp_link, dev);
+	struct ncmp_link_info info;
+
+	ncmp_link_get_info(link, &info);
+	return sysfs_emit(buf, "%s\n", ncmp_state_names[info.state]);
+}
+static DEVICE_ATTR_RO(state);
+
 static struct attribute *ncmp_attrs[] = {
 	&dev_attr_tty.attr,
+	&dev_attr_state.attr,
 	NULL,
 };
 ATTRIBUTE_GROUPS(ncmp);

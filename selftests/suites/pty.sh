@@ -1,6 +1,6 @@
 # ncmp on pseudo-terminals inside the VM: life cycle, then the protocol
 # between two ncmp instances joined by ptys.
-for t in ncmp_lifecycle_test; do
+for t in ncmp_lifecycle_test ncmp_pty_test; do
 	if [ -x "/tests/$t" ]; then
 		"/tests/$t"
 	else
