@@ -96,6 +96,7 @@ static void ncmp_arq_purge(struct ncmp_arq *arq)
 	arq->slot_count = 0;
 	arq->slot_open = false;
 	arq->peer_busy = false;
+	arq->rej_rewound = false;
 	arq->probing = false;
 	arq->attempts = 0;
 	arq->rcv_nxt = 0;
@@ -214,14 +215,20 @@ static void ncmp_arq_rx_ack(struct ncmp_arq *arq, u8 ack, u32 now)
 		arq->snd_tx = ack;
 	arq->snd_una = ack;
 	arq->peer_busy = false;
+	arq->rej_rewound = false;
 	arq->attempts = 0;
 	arq->rto_cur = arq->rto_base;
 	arq->t_sent = now;
 	arq->ops->event(arq->ctx, NCMP_ARQ_EV_TX_ACKED);
 }
 
-static void ncmp_arq_rx_ack_flags(struct ncmp_arq *arq, u8 flags, u32 now)
+static void ncmp_arq_rx_ack_flags(struct ncmp_arq *arq, u8 ack, u8 flags,
+				  u32 now)
 {
+	/* the flags speak about frame @ack: it must be our oldest in flight */
+	if (ack != arq->snd_una || !ncmp_arq_in_flight(arq))
+		return;
+
 	if (flags & NCMP_FF_BUSY) {
 		/* alive but full: stop sending, poll after a timeout */
 		arq->peer_busy = true;
@@ -232,8 +239,19 @@ static void ncmp_arq_rx_ack_flags(struct ncmp_arq *arq, u8 flags, u32 now)
 		return;
 	}
 	/* a plain ACK from a busy peer answers our poll: it has room now */
-	if ((flags & NCMP_FF_REJ) || arq->peer_busy) {
+	if (arq->peer_busy) {
 		arq->peer_busy = false;
+		arq->snd_tx = arq->snd_una;
+		arq->t_sent = now;
+		return;
+	}
+	/*
+	 * Every frame behind a gap draws the same REJ once the gap is
+	 * filled late; go back once per acknowledged position, and leave
+	 * it to the timeout if the resent frame is lost too.
+	 */
+	if ((flags & NCMP_FF_REJ) && !arq->rej_rewound) {
+		arq->rej_rewound = true;
 		arq->snd_tx = arq->snd_una;
 		arq->t_sent = now;
 	}
@@ -327,7 +345,7 @@ static void ncmp_arq_rx_session(struct ncmp_arq *arq,
 	ncmp_arq_rx_ack(arq, h->ack, now);
 	switch (h->type) {
 	case NCMP_FT_ACK:
-		ncmp_arq_rx_ack_flags(arq, h->flags, now);
+		ncmp_arq_rx_ack_flags(arq, h->ack, h->flags, now);
 		break;
 	case NCMP_FT_KEEPALIVE:
 		arq->ctl |= NCMP_CTL_ACK;
@@ -590,13 +608,13 @@ static void ncmp_arq_send_data(struct ncmp_arq *arq, u32 now)
 	if (off + 1 == arq->slot_count)
 		arq->slot_open = false;
 
-	if (off < ncmp_arq_in_flight(arq)) {
+	if (off < ncmp_arq_in_flight(arq))
 		arq->stats.retransmits++;
-	} else {
-		if (!ncmp_arq_in_flight(arq))
-			arq->t_sent = now;
+	else
 		arq->snd_max = arq->snd_tx + 1;
-	}
+	/* the timer runs from the last transmission of the oldest frame */
+	if (!off)
+		arq->t_sent = now;
 	arq->snd_tx++;
 	arq->ctl &= ~NCMP_CTL_ACK;
 	arq->stats.tx_bytes += s->len;

@@ -222,6 +222,7 @@ struct ncmp_arq_slot {
  * @slot_count: slots in use
  * @slot_open: the newest slot still accepts bytes (not yet transmitted)
  * @peer_busy: the peer refused a frame for lack of room
+ * @rej_rewound: a REJ already made us go back to @snd_una
  * @probing: a keepalive or busy poll is waiting for an answer
  * @attempts: unanswered transmissions of the oldest frame, probe or SYNC
  * @rto_base: timeout computed from baud and frame size, clamped
@@ -259,6 +260,7 @@ struct ncmp_arq {
 	u8 slot_count;
 	bool slot_open;
 	bool peer_busy;
+	bool rej_rewound;
 	bool probing;
 	u8 attempts;
 	u32 rto_base;
