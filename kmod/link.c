@@ -122,17 +122,19 @@ static void ncmp_link_arq_event(void *ctx, enum ncmp_arq_event ev)
 
 	switch (ev) {
 	case NCMP_ARQ_EV_LINK_UP:
-		dev_info(&link->dev, "link up on %s\n", link->tty_name);
+		dev_info_ratelimited(&link->dev, "link up on %s\n",
+				     link->tty_name);
 		ncmp_link_queue_event(link, NCMP_EVENT_LINK_UP);
 		wake_up_interruptible_all(&link->tx_wait);
 		break;
 	case NCMP_ARQ_EV_LINK_DOWN:
-		dev_info(&link->dev, "link down: the peer stopped answering\n");
+		dev_info_ratelimited(&link->dev,
+				     "link down: the peer stopped answering\n");
 		ncmp_link_fail(link, -ETIMEDOUT);
 		ncmp_link_queue_event(link, NCMP_EVENT_LINK_DOWN);
 		break;
 	case NCMP_ARQ_EV_PEER_RESET:
-		dev_info(&link->dev, "the peer reset the link\n");
+		dev_info_ratelimited(&link->dev, "the peer reset the link\n");
 		ncmp_link_fail(link, -ECONNRESET);
 		ncmp_link_queue_event(link, NCMP_EVENT_PEER_RESET);
 		break;
@@ -263,8 +265,10 @@ void ncmp_link_set_baud(struct ncmp_link *link, u32 baud)
 	spin_lock_bh(&link->lock);
 	p = link->params;
 	p.baud = baud;
-	if (!link->detached && !ncmp_arq_set_params(link->arq, &p))
+	if (!link->detached && !ncmp_arq_set_params(link->arq, &p)) {
 		link->params = p;
+		ncmp_link_sync(link);
+	}
 	spin_unlock_bh(&link->lock);
 }
 
