@@ -121,6 +121,37 @@ TEST(handshake_needs_both_ends)
 	pty_pair_close(&p);
 }
 
+TEST(data_written_before_the_peer_attaches_is_delivered)
+{
+	struct xfer w = { .seed = 8, .len = 5000 };
+	struct xfer r = { .seed = 8, .len = 5000 };
+	struct pty_pair p;
+	int im, is;
+	uint8_t c;
+
+	if (!ncmp_available())
+		SKIP(return, "line discipline %d is not registered", N_NCMP);
+	ASSERT_EQ(0, pty_pair_open(&p));
+	im = ncmp_attach(p.master);
+	ASSERT_LE(0, im);
+	w.fd = ncmp_open(im, 0);
+	ASSERT_LE(0, w.fd);
+	xfer_write(&w);
+	EXPECT_EQ(5000u, w.done);
+	close(w.fd);
+
+	is = ncmp_attach(p.slave);
+	ASSERT_LE(0, is);
+	r.fd = ncmp_open(is, 0);
+	ASSERT_LE(0, r.fd);
+	xfer_read(&r);
+	EXPECT_EQ(5000u, r.done);
+	EXPECT_FALSE(r.bad);
+	EXPECT_EQ(0, read(r.fd, &c, 1));
+	close(r.fd);
+	pty_pair_close(&p);
+}
+
 TEST_F_TIMEOUT(wire, both_directions_at_once_arrive_in_order, 120)
 {
 	duplex(_metadata, self->fa, self->fb, 512 * 1024);
@@ -413,6 +444,76 @@ TEST_F_TIMEOUT(wire, detach_wakes_blocked_reader_and_writer, 60)
 TEST_F_TIMEOUT(wire, hangup_wakes_blocked_reader_and_writer, 60)
 {
 	blocked_then(_metadata, self, end_hangup);
+}
+
+/*
+ * Take the tty away in the middle of traffic in both directions: every
+ * call returns, with the errors the end of the link allows, and the
+ * kernel stays quiet (the VM runner checks its log).
+ */
+static void traffic_then(struct __test_metadata *_metadata,
+			 void (*end)(int fd), unsigned int delay_us)
+{
+	struct ncmp_wire w;
+	struct xfer x[4];
+	pthread_t t[4];
+	int fa, fb, i;
+
+	ASSERT_EQ(0, ncmp_wire_open(&w));
+	ASSERT_EQ(0, ncmp_wait_state(w.ia, "up", LINK_UP_MS));
+	ASSERT_EQ(0, ncmp_wait_state(w.ib, "up", LINK_UP_MS));
+	fa = ncmp_open(w.ia, 0);
+	fb = ncmp_open(w.ib, 0);
+	ASSERT_LE(0, fa);
+	ASSERT_LE(0, fb);
+
+	memset(x, 0, sizeof(x));
+	for (i = 0; i < 4; i++) {
+		x[i].fd = i < 2 ? fa : fb;
+		x[i].seed = 9 + (i == 1 || i == 2);
+		x[i].len = 64 << 20;
+		ASSERT_EQ(0, pthread_create(&t[i], NULL,
+					    i % 2 ? xfer_read : xfer_write,
+					    &x[i]));
+	}
+	usleep(delay_us);
+	end(w.a.slave);
+	/* A ends at once; B learns it from the RST (or its retry limit) */
+	for (i = 0; i < 4; i++) {
+		pthread_join(t[i], NULL);
+		EXPECT_FALSE(x[i].bad) TH_LOG("stream %d corrupt", i);
+	}
+	EXPECT_EQ(EIO, x[0].err);
+	EXPECT_TRUE(x[1].eof) TH_LOG("A read: %s", strerror(x[1].err));
+	EXPECT_TRUE(x[2].err == ECONNRESET || x[2].err == ETIMEDOUT)
+		TH_LOG("B write: %s", strerror(x[2].err));
+	EXPECT_TRUE(x[3].err == ECONNRESET || x[3].err == ETIMEDOUT)
+		TH_LOG("B read: %s", strerror(x[3].err));
+	close(fa);
+	close(fb);
+	ncmp_wire_close(&w);
+}
+
+/* Each round makes its own wire. */
+FIXTURE(churn) {
+};
+
+FIXTURE_SETUP(churn)
+{
+	if (!ncmp_available())
+		SKIP(return, "line discipline %d is not registered", N_NCMP);
+}
+
+FIXTURE_TEARDOWN(churn)
+{
+}
+
+TEST_F_TIMEOUT(churn, detach_and_hangup_during_traffic_are_clean, 180)
+{
+	for (unsigned int i = 0; i < 3; i++) {
+		traffic_then(_metadata, end_detach, 100000 + i * 150000);
+		traffic_then(_metadata, end_hangup, 100000 + i * 150000);
+	}
 }
 
 TEST_F_TIMEOUT(wire, detach_leaves_received_data_readable, 60)
