@@ -4,8 +4,6 @@
  * benchmarks run in the test VM.
  *
  *   linkemu-guest uart TTY BAUD   raw 8N1 at BAUD, no flow control
- *   linkemu-guest now             CLOCK_MONOTONIC in seconds
- *   linkemu-guest cpu             busy and total CPU time so far, in ticks
  *
  * QEMU's 8250 reports the PC's 1.8432 MHz clock, so Linux refuses more
  * than 115200 baud on it. The emulated UART has no real clock (the host's
@@ -21,7 +19,6 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <termios.h>
-#include <time.h>
 #include <unistd.h>
 
 static const struct {
@@ -55,6 +52,23 @@ static int raise_baud_base(int fd, const char *tty, unsigned int baud)
 	if (ioctl(fd, TIOCSSERIAL, &ss))
 		return fail("TIOCSSERIAL", tty);
 	return 0;
+}
+
+/* Best effort: ports without a FIFO have no such attribute. */
+static void deepest_rx_trigger(const char *tty)
+{
+	const char *name = strrchr(tty, '/');
+	char path[128];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/class/tty/%s/rx_trig_bytes",
+		 name ? name + 1 : tty);
+	f = fopen(path, "w");
+	if (!f)
+		return;
+	/* the kernel rounds down to the deepest level the port has */
+	fputs("255\n", f);
+	fclose(f);
 }
 
 static int uart(const char *tty, const char *baud_arg)
@@ -96,6 +110,7 @@ static int uart(const char *tty, const char *baud_arg)
 		close(fd);
 		return 1;
 	}
+	deepest_rx_trigger(tty);
 	tcflush(fd, TCIOFLUSH);
 	close(fd);
 	return 0;
@@ -105,49 +120,10 @@ err:
 	return 1;
 }
 
-static int now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	printf("%lld.%09ld\n", (long long)ts.tv_sec, ts.tv_nsec);
-	return 0;
-}
-
-/* "busy total" from the first line of /proc/stat; idle and iowait are idle. */
-static int cpu(void)
-{
-	unsigned long long v[8] = { 0 }, busy = 0, total = 0;
-	FILE *f = fopen("/proc/stat", "r");
-	int i, n;
-
-	if (!f)
-		return fail("open", "/proc/stat");
-	n = fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0],
-		   &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]);
-	fclose(f);
-	if (n != 8) {
-		fprintf(stderr, "linkemu-guest: /proc/stat: unexpected format\n");
-		return 1;
-	}
-	for (i = 0; i < 8; i++) {
-		total += v[i];
-		if (i != 3 && i != 4)
-			busy += v[i];
-	}
-	printf("%llu %llu\n", busy, total);
-	return 0;
-}
-
 int main(int argc, char **argv)
 {
 	if (argc == 4 && !strcmp(argv[1], "uart"))
 		return uart(argv[2], argv[3]);
-	if (argc == 2 && !strcmp(argv[1], "now"))
-		return now();
-	if (argc == 2 && !strcmp(argv[1], "cpu"))
-		return cpu();
-	fprintf(stderr,
-		"usage: linkemu-guest uart TTY BAUD | now | cpu\n");
+	fprintf(stderr, "usage: linkemu-guest uart TTY BAUD\n");
 	return 2;
 }

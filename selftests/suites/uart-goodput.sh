@@ -3,20 +3,25 @@
 #
 # Goodput of raw (incompressible) data from ttyS1 to ttyS2 through the
 # host's link emulator, one line per method, for bench/goodput-raw.sh.
-# The host passes the link's baud rate and the sizes on the kernel command
-# line (run-vm --append), which init hands to this script as variables:
+# The host passes the link's baud rate and the run's shape on the kernel
+# command line (run-vm --append), which init hands to this script:
 #   ncmp_baud     the emulator's baud rate (default 115200)
-#   ncmp_methods  comma list of cat, zmodem, ncmp (default cat,zmodem)
-#   ncmp_bytes    bytes per transfer (default: about 12 s of line time)
-#   ncmp_zbytes   bytes for zmodem, when it needs less (default ncmp_bytes)
+#   ncmp_methods  comma list of cat, zmodem, ncmp-wN (ncmp with a window
+#                 of N frames); default cat,zmodem,ncmp-w1
+#   ncmp_seconds  about how long each transfer should take (default 12)
+#   ncmp_rate     bytes/s the link really carries, to size the transfers
+#                 (default: the line rate; a cat listed first measures it)
+#   ncmp_faulty   1 when the link injects faults: ZMODEM gets half the
+#                 data, as it keeps only a fraction of its rate then
 # Each transfer prints
 #   goodput: method=M baud=B bytes=N seconds=S intact=yes|no cpu_busy=F
-# and a TAP line that passes when the data arrived identical.
+# and a TAP line that passes when the data arrived identical (raw cat on
+# a faulty link is expected to fail that: it has no error control).
 baud=${ncmp_baud:-115200}
-bytes=${ncmp_bytes:-$((baud * 12 / 10))}
-zbytes=${ncmp_zbytes:-$bytes}
-methods=$(echo "${ncmp_methods:-cat,zmodem}" | tr ',' ' ')
+seconds=${ncmp_seconds:-12}
+methods=$(echo "${ncmp_methods:-cat,zmodem,ncmp-w1}" | tr ',' ' ')
 limit=300		# seconds before a transfer counts as hung
+rate=${ncmp_rate:-$((baud / 10))}
 n=0
 
 result() {
@@ -24,61 +29,127 @@ result() {
 	if [ "$1" = 0 ]; then echo "ok $n goodput.$2"; else echo "not ok $n goodput.$2"; fi
 }
 
-# The CPU's busy share between two "linkemu-guest cpu" samples.
-busy_share() {
-	echo "$1 $2" | awk '{ t = $4 - $2; printf "%.2f", (t > 0 ? ($3 - $1) / t : 0) }'
+# Timing uses shell builtins only (no fork, no exec: both are slow in a
+# TCG guest). /proc/uptime is a monotonic clock with 10 ms steps.
+stamp() {	# sets $now, seconds since boot
+	read -r now _ </proc/uptime
+}
+
+# /proc/stat's first line counts CPU time in ticks.
+cpu_sample() {	# sets $busy and $total
+	read -r _ user nice sys idle iowait irq softirq steal _ </proc/stat
+	busy=$((user + nice + sys + irq + softirq + steal))
+	total=$((busy + idle + iowait))
 }
 
 # measure METHOD BYTES COMMAND: COMMAND moves /tmp/tx to /tmp/rx and sets
 # t0 when the sender starts; print the goodput line and the TAP line.
+# Receivers start first and get a second to settle, so that only the
+# sender's start-up counts, as it would on two machines.
 measure() {
 	method=$1 size=$2
 	head -c "$size" /dev/urandom >/tmp/tx
 	rm -f /tmp/rx
-	for tty in /dev/ttyS1 /dev/ttyS2; do
-		linkemu-guest uart $tty "$baud"	# also flushes stale bytes
-	done
-	cpu0=$(linkemu-guest cpu)
+	cpu_sample
+	busy0=$busy total0=$total
 	$3
-	t1=$(linkemu-guest now)
-	cpu1=$(linkemu-guest cpu)
+	stamp
+	t1=$now
+	cpu_sample
 	intact=no
 	[ -f /tmp/rx ] && cmp -s /tmp/tx /tmp/rx && intact=yes
-	echo "goodput: method=$method baud=$baud bytes=$size" \
-		"seconds=$(echo "$t0 $t1" | awk '{ printf "%.3f", $2 - $1 }')" \
-		"intact=$intact cpu_busy=$(busy_share "$cpu0" "$cpu1")"
+	secs=$(echo "$t0 $t1" | awk '{ printf "%.3f", $2 - $1 }')
+	echo "goodput: method=$method baud=$baud bytes=$size seconds=$secs" \
+		"intact=$intact cpu_busy=$(echo "$busy0 $total0 $busy $total" |
+			awk '{ t = $4 - $2; printf "%.2f", (t > 0 ? ($3 - $1) / t : 0) }')"
 	[ $intact = yes ]
 	result $? "$method"
+}
+
+# Raw mode at the link's rate, with stale bytes flushed.
+plain_ttys() {
+	for tty in /dev/ttyS1 /dev/ttyS2; do
+		linkemu-guest uart $tty "$baud"
+	done
 }
 
 # Raw cat: the line itself, no protocol; damage arrives as it comes. The
 # reader stops at the size, or at the time limit when bytes were lost.
 xfer_cat() {
+	plain_ttys
 	timeout $limit head -c "$size" /dev/ttyS2 >/tmp/rx &
 	reader=$!
-	t0=$(linkemu-guest now)
+	sleep 1
+	stamp
+	t0=$now
 	cat /tmp/tx >/dev/ttyS1
 	wait $reader
 }
 
 # ZMODEM (lrzsz): rz on ttyS2, sz on ttyS1, both on their tty's stdio.
 xfer_zmodem() {
+	plain_ttys
 	rm -rf /tmp/zrx && mkdir /tmp/zrx
-	t0=$(linkemu-guest now)
 	(cd /tmp/zrx && timeout $limit rz -q -y </dev/ttyS2 >/dev/ttyS2) &
 	reader=$!
+	sleep 1
+	stamp
+	t0=$now
 	timeout $limit sz -q /tmp/tx </dev/ttyS1 >/dev/ttyS1
 	wait $reader
 	mv /tmp/zrx/tx /tmp/rx 2>/dev/null
+}
+
+# The /dev/ncmpN of a tty, or nothing.
+ncmp_dev() {
+	for d in /sys/class/ncmp/*; do
+		[ "$(cat "$d/tty" 2>/dev/null)" = "$1" ] && echo "/dev/${d##*/}"
+	done
+}
+
+# ncmp: both UARTs attached once (ldattach holds them), then cat through
+# /dev/ncmpN; the writer's close ends the stream and the reader's cat.
+ncmp_a=''
+ncmp_b=''
+xfer_ncmp() {
+	if [ -z "$ncmp_a" ]; then
+		plain_ttys
+		ldattach -s "$baud" 29 /dev/ttyS1 && ldattach -s "$baud" 29 /dev/ttyS2
+		ncmp_a=$(ncmp_dev ttyS1) ncmp_b=$(ncmp_dev ttyS2)
+		if [ ! -c "$ncmp_a" ] || [ ! -c "$ncmp_b" ]; then
+			echo "goodput: ncmp did not attach"
+			return
+		fi
+	fi
+	ncmctl set "$ncmp_a" window "$window" && ncmctl set "$ncmp_b" window "$window"
+	timeout $limit cat "$ncmp_b" >/tmp/rx &
+	reader=$!
+	sleep 1
+	stamp
+	t0=$now
+	timeout $limit cat /tmp/tx >"$ncmp_a"
+	wait $reader
 }
 
 # The UARTs stay open between transfers, so that no byte arrives at a
 # closed port (opening an 8250 clears its FIFO).
 exec 7<>/dev/ttyS1 8<>/dev/ttyS2
 for m in $methods; do
+	size=$((rate * seconds))
 	case $m in
-	cat) measure cat "$bytes" xfer_cat ;;
-	zmodem) measure zmodem "$zbytes" xfer_zmodem ;;
+	cat)
+		measure cat "$size" xfer_cat
+		rate=$(echo "$size $secs" | awk '{ printf "%d", $1 / $2 }')
+		;;
+	zmodem)
+		[ "${ncmp_faulty:-0}" = 1 ] && size=$((size / 2))
+		measure zmodem "$size" xfer_zmodem
+		;;
+	ncmp-w[1-8])
+		window=${m#ncmp-w}
+		measure "$m" "$size" xfer_ncmp
+		[ -n "$ncmp_a" ] && ncmctl stats "$ncmp_a" | sed "s/^/ncmp-stats: $m: /"
+		;;
 	*) result 1 "$m # unknown method" ;;
 	esac
 done

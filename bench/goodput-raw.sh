@@ -1,0 +1,144 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# goodput-raw.sh: goodput of raw (incompressible) data over the emulated
+# serial link, ncmp's /dev/ncmpN beside raw cat and ZMODEM (lrzsz sz/rz),
+# at several baud rates, on a clean line and with bit flips.
+#
+#   bench/goodput-raw.sh [--kernel RELEASE] [--bauds "115200 921600 3000000"]
+#                        [--seconds N] [--flip P] [--seed N] [--out FILE]
+#
+# One VM per baud rate and fault setting (selftests/vm/run-vm, suite
+# uart-goodput): ttyS1 and ttyS2 of the VM are joined by the host's link
+# emulator (build/selftests/linkemu), the sender runs on one, the receiver
+# on the other, and the guest times each transfer on its monotonic clock.
+# Prints a markdown table and writes it to bench/results/goodput-raw.md.
+# Needs: make selftests modules-all.
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+build=${BUILD:-$top/build}
+kernel='' bauds="115200 921600 3000000" seconds=10 flip=1e-4 seed=1
+out=$top/bench/results/goodput-raw.md
+
+usage() {
+	sed -n '7,8p' "$0" | sed 's/^# \{0,1\}//' >&2
+	exit 2
+}
+
+while [ $# -gt 0 ]; do
+	[ $# -ge 2 ] || usage
+	case $1 in
+	--kernel) kernel=$2 ;;
+	--bauds) bauds=$2 ;;
+	--seconds) seconds=$2 ;;
+	--flip) flip=$2 ;;
+	--seed) seed=$2 ;;
+	--out) out=$2 ;;
+	*) usage ;;
+	esac
+	shift 2
+done
+
+# The newest kernel that has both an image and a module built for it.
+if [ -z "$kernel" ]; then
+	for k in $(find /boot -name 'vmlinuz-*' -printf '%f\n' | sed 's/^vmlinuz-//' | sort -V); do
+		[ -f "$build/module/$k/ncmp.ko" ] && kernel=$k
+	done
+fi
+[ -n "$kernel" ] || { echo "goodput-raw: no ncmp.ko built for a kernel in /boot (make modules-all)" >&2; exit 1; }
+for f in selftests/linkemu selftests/linkemu-guest ncmctl; do
+	[ -x "$build/$f" ] || { echo "goodput-raw: $build/$f missing (make selftests)" >&2; exit 1; }
+done
+if ! command -v sz >/dev/null || ! command -v rz >/dev/null; then
+	echo "goodput-raw: sz/rz missing (apt-get install lrzsz)" >&2
+	exit 1
+fi
+
+work=$build/bench/goodput-raw
+mkdir -p "$work" "$(dirname "$out")"
+rows=$work/rows
+: >"$rows"
+started=$(date -u '+%Y-%m-%d %H:%M UTC')
+load=$(cut -d' ' -f1-3 /proc/loadavg)
+
+# run BAUD FAULTS LINKARGS APPEND: one VM; its goodput lines go to $rows
+# as "faults=F method=M baud=B ...", its link report to the notes.
+run() {
+	local baud=$1 faults=$2 link=$3 append=$4 name=$1-$2
+	echo "goodput-raw: $baud baud, $faults: booting $kernel" >&2
+	"$top/selftests/vm/run-vm" --kernel "$kernel" --suite uart-goodput \
+		--link "$link" --append "$append" --timeout 900 \
+		--log "$work/$name.log" >"$work/$name.out" 2>&1 ||
+		echo "goodput-raw: $name: the VM reported failures (see $work/$name.out)" >&2
+	# sz and rz leave carriage returns on the console
+	tr -d '\r' <"$work/$name.log" | sed -n "s/^goodput: method=/faults=$faults method=/p" |
+		tee -a "$rows" | sed 's/^/goodput-raw:   /' >&2
+	sed -n "s/^run-vm: linkemu: linkemu: a->b /$name a->b: /p" "$work/$name.out" >>"$work/links"
+}
+
+: >"$work/links"
+for baud in $bauds; do
+	run "$baud" clean "--baud $baud --seed $seed" \
+		"ncmp_baud=$baud ncmp_seconds=$seconds ncmp_methods=cat,zmodem,ncmp-w1,ncmp-w8"
+	# size the faulty runs by what raw cat reached on the clean line
+	rate=$(awk -v b="$baud" '$1 == "faults=clean" && $2 == "method=cat" && $3 == "baud=" b {
+		split($4, n, "="); split($5, s, "="); if (s[2] > 0) printf "%d", n[2] / s[2] }' "$rows")
+	run "$baud" "flip-$flip" "--baud $baud --seed $seed --flip $flip" \
+		"ncmp_baud=$baud ncmp_seconds=$seconds ncmp_methods=zmodem,ncmp-w1,ncmp-w8 ncmp_faulty=1${rate:+ ncmp_rate=$rate}"
+done
+
+table() {
+	awk '
+	function val(s) { sub(/^[^=]*=/, "", s); return s }
+	{
+		f = val($1); m = val($2); b = val($3); n = val($4); s = val($5)
+		ok = val($6); cpu = val($7)
+		key[NR] = f SUBSEP m SUBSEP b
+		F[NR] = f; M[NR] = m; B[NR] = b; N[NR] = n; S[NR] = s; OK[NR] = ok; CPU[NR] = cpu
+		g = (s > 0 && ok == "yes") ? n / s : 0
+		G[NR] = g
+		if (f == "clean") clean[m, b] = g
+		if (f == "clean" && m == "cat") cat[b] = g
+	}
+	END {
+		name["cat"] = "raw cat"; name["zmodem"] = "ZMODEM (sz/rz)"
+		name["ncmp-w1"] = "ncmp, window 1"; name["ncmp-w8"] = "ncmp, window 8"
+		print "| method | baud | faults | bytes | seconds | goodput B/s | % of line rate | % of raw cat | % of clean | guest CPU | intact |"
+		print "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---|"
+		for (i = 1; i <= NR; i++) {
+			line = B[i] / 10
+			gs = OK[i] == "yes" ? sprintf("%.0f", G[i]) : "-"
+			pl = OK[i] == "yes" ? sprintf("%.1f", 100 * G[i] / line) : "-"
+			pc = (OK[i] == "yes" && cat[B[i]] > 0) ? sprintf("%.1f", 100 * G[i] / cat[B[i]]) : "-"
+			pk = ""
+			if (OK[i] == "yes" && F[i] != "clean" && clean[M[i], B[i]] > 0)
+				pk = sprintf("%.1f", 100 * G[i] / clean[M[i], B[i]])
+			printf "| %s | %d | %s | %d | %.2f | %s | %s | %s | %s | %.0f%% | %s |\n",
+				(M[i] in name ? name[M[i]] : M[i]), B[i], F[i], N[i], S[i],
+				gs, pl, pc, pk, 100 * CPU[i], OK[i]
+		}
+	}' "$rows"
+}
+
+{
+	echo "# Goodput of raw data over the emulated link"
+	echo
+	echo "Generated by \`bench/goodput-raw.sh\` on $started: kernel $kernel in"
+	echo "$(qemu-system-x86_64 --version | head -1 | sed 's/ (.*//') (TCG, 1 vCPU), host $(nproc) CPUs,"
+	echo "host load average at start $load. Random (incompressible) data from ttyS1"
+	echo "to ttyS2 of one VM through \`linkemu\` (8N1, seed $seed); about $seconds s per"
+	echo "transfer; ZMODEM moves half the data on a faulty line. Goodput is"
+	echo "bytes delivered intact over the time from the sender's start to the"
+	echo "receiver's end, on the guest's monotonic clock."
+	echo
+	table
+	echo
+	echo "Link emulator, ttyS1 to ttyS2, per VM (stalled: seconds the receiving"
+	echo "UART did not take bytes as fast as the line delivered them):"
+	echo
+	echo '```'
+	sed -E 's/ (bytes_out|dups|bursts|burst_bytes|cut_bytes|overrun|undelivered|active_s|rate_Bps|line_pct)=[^ ]*//g' "$work/links"
+	echo '```'
+} >"$out"
+cat "$out"
