@@ -242,15 +242,17 @@ void ncmp_link_rx(struct ncmp_link *link, const u8 *cp, const u8 *fp,
  */
 size_t ncmp_link_tx_fetch(struct ncmp_link *link, u8 *buf, size_t size)
 {
-	const u8 *data;
+	const u8 *data = NULL;
 	size_t n = 0;
 
 	spin_lock_bh(&link->lock);
 	if (!link->dead) {
 		n = min(ncmp_arq_tx_peek(link->arq, &data, ncmp_link_now()),
 			size);
-		memcpy(buf, data, n);
-		ncmp_arq_tx_consume(link->arq, n);
+		if (n) {
+			memcpy(buf, data, n);
+			ncmp_arq_tx_consume(link->arq, n);
+		}
 		ncmp_link_sync(link);
 	}
 	spin_unlock_bh(&link->lock);

@@ -49,10 +49,13 @@ enum ncmp_link_state {
 
 /**
  * enum ncmp_cmd - generic netlink commands
+ * @NCMP_CMD_UNSPEC: not used (0 is never a valid command)
  * @NCMP_CMD_GET_LINK: dump all links, or get one by %NCMP_A_LINK_INDEX
  * @NCMP_CMD_SET_LINK: change the parameters of one link (CAP_NET_ADMIN)
  * @NCMP_CMD_EVENT: notification on the "events" group, carrying
  *	%NCMP_A_EVENT plus the link's attributes
+ * @__NCMP_CMD_MAX: internal
+ * @NCMP_CMD_MAX: highest command
  */
 enum ncmp_cmd {
 	NCMP_CMD_UNSPEC,
@@ -66,6 +69,7 @@ enum ncmp_cmd {
 
 /**
  * enum ncmp_attr - link attributes
+ * @NCMP_A_UNSPEC: not used (0 is never a valid attribute)
  * @NCMP_A_LINK_INDEX: u32, the N of /dev/ncmpN
  * @NCMP_A_LINK_TTY: string, the tty name ("ttyAMA0")
  * @NCMP_A_LINK_BAUD: u32, the tty's current line rate in bit/s
@@ -88,6 +92,8 @@ enum ncmp_cmd {
  * @NCMP_A_LINK_STATS: nested, &enum ncmp_stat
  * @NCMP_A_EVENT: u32, &enum ncmp_event (in %NCMP_CMD_EVENT only)
  * @NCMP_A_PAD: padding for 64-bit attributes
+ * @__NCMP_A_MAX: internal
+ * @NCMP_A_MAX: highest attribute
  */
 enum ncmp_attr {
 	NCMP_A_UNSPEC,
@@ -115,6 +121,7 @@ enum ncmp_attr {
 /**
  * enum ncmp_stat - counters inside %NCMP_A_LINK_STATS, all u64, counted
  *	since the tty was attached
+ * @NCMP_STAT_UNSPEC: not used (0 is never a valid counter)
  * @NCMP_STAT_TX_FRAMES: frames sent, of any type
  * @NCMP_STAT_TX_BYTES: payload bytes sent in DATA frames, retransmissions
  *	included
@@ -140,6 +147,8 @@ enum ncmp_attr {
  * @NCMP_STAT_KEEPALIVES: keepalive probes sent
  * @NCMP_STAT_LINK_DOWNS: times the retry limit took the link down
  * @NCMP_STAT_PAD: padding for the u64 attributes
+ * @__NCMP_STAT_MAX: internal
+ * @NCMP_STAT_MAX: highest counter
  */
 enum ncmp_stat {
 	NCMP_STAT_UNSPEC,
@@ -170,11 +179,14 @@ enum ncmp_stat {
 
 /**
  * enum ncmp_event - what an %NCMP_CMD_EVENT notification reports
+ * @NCMP_EVENT_UNSPEC: not used (0 is never a valid event)
  * @NCMP_EVENT_ATTACHED: a tty was attached, /dev/ncmpN exists
  * @NCMP_EVENT_LINK_UP: the handshake with the peer completed
  * @NCMP_EVENT_LINK_DOWN: the peer stopped answering (retry limit)
  * @NCMP_EVENT_PEER_RESET: the peer restarted with a new session
  * @NCMP_EVENT_DETACHED: the tty was detached, /dev/ncmpN is gone
+ * @__NCMP_EVENT_MAX: internal
+ * @NCMP_EVENT_MAX: highest event
  */
 enum ncmp_event {
 	NCMP_EVENT_UNSPEC,
