@@ -6,23 +6,6 @@
 # fuzz rule, which also names all of lib/wire, still compiles it once.)
 LIB_SRCS += lib/wire/crc32.c
 
-# lib/model_builtin.c is the default model compiled into libncmp, generated
-# from a model file:   make builtin-model MODEL=path/to/model.ncmm
-.PHONY: builtin-model
-builtin-model:
-	@test -f "$(MODEL)" || { echo "usage: make builtin-model MODEL=FILE.ncmm" >&2; exit 2; }
-	@{ echo '// SPDX-License-Identifier: GPL-2.0'; \
-	  echo '/*'; \
-	  echo ' * The built-in default model, a copy of $(notdir $(MODEL))'; \
-	  echo ' * (id '"$$(sha256sum < $(MODEL) | cut -c1-16)"'), made by'; \
-	  echo ' * "make builtin-model MODEL=$(MODEL)". Do not edit.'; \
-	  echo ' */'; \
-	  echo '#include "model.h"'; \
-	  echo; \
-	  echo 'const uint8_t model_builtin[] = {'; \
-	  xxd -i < $(MODEL) | sed 's/^ */\t/'; \
-	  echo '};'; \
-	  echo; \
-	  echo 'const size_t model_builtin_len = sizeof(model_builtin);'; \
-	} > lib/model_builtin.c
-	@echo "lib/model_builtin.c: $(MODEL)"
+# lib/model_builtin.c includes the default model file with the assembler's
+# .incbin: rebuild it when the model changes.
+$(BUILD)/lib/model_builtin.o: models/default.ncmm

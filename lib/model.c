@@ -28,9 +28,11 @@
 #define TENSOR_HDR		56
 
 extern const struct model_kind o2mix_kind;
+extern const struct model_kind hcm_kind;
 
 static const struct model_kind *const kinds[] = {
 	&o2mix_kind,
+	&hcm_kind,
 };
 
 static const struct {

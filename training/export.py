@@ -3,12 +3,19 @@
 """Export a trained ncmp model (OUT/final.pt or OUT/ckpt.pt of train.py).
 
   /usr/bin/python3 training/export.py build/train/default models/default.ncmm
+
+writes the model file (docs/FORMAT.md, "Model file"; architecture "hcm",
+docs/MODEL.md) and, beside it, MODEL.vec: parity vectors from the integer
+reference (training/ncmpnet.py) that tests/check_model_hcm.c compares the
+C runtime with, value for value.
 """
 
 import argparse
+import json
 import os
 import struct
 import sys
+import zlib
 
 import numpy as np
 import torch
@@ -65,6 +72,79 @@ def write_raw(path, cfg, qm):
         f.write(b"".join(out))
 
 
+TYPE_I8, TYPE_I32 = 1, 4
+ADAPT_BITS = 18     # log2 of the counters per adaptive context
+PROB_BITS = 12
+VEC_TEXT = (b'{"type": "Feature", "id": "NMEA", "msg": "$GPGGA,123519,4807.038,N'
+            b',01131.000,E*47"}\nJan 12 06:25:01 host CRON[2201]: (root) CMD '
+            b'(run-parts)\n\x00\x01\xb5b\x01\x07\\\x00int main(void)\n')
+
+
+def section(tag, data):
+    pad = (8 - len(data) % 8) % 8
+    return tag + struct.pack("<I", len(data)) + data + b"\0" * pad
+
+
+def tensor(name, arr, ttype, shift):
+    arr = np.asarray(arr)
+    dims = list(arr.shape) + [1] * (4 - arr.ndim)
+    hdr = name.encode().ljust(32, b"\0")
+    hdr += struct.pack("<BBBBi4I", ttype, arr.ndim, shift, 0, 1, *dims)
+    dt = np.int8 if ttype == TYPE_I8 else "<i4"
+    return section(b"TNSR", hdr + arr.astype(dt).tobytes())
+
+
+def kv(d):
+    return "".join(f"{k}={v}\n" for k, v in d.items()).encode()
+
+
+def model_file(cfg, qm, meta):
+    orders = ",".join(str(o) for o in cfg["orders"])
+    parm = {"prob_bits": PROB_BITS, "orders": orders,
+            "table_bits": cfg["table_bits"], "emb": cfg["emb"],
+            "layers": len(qm["layers"]), "adapt_bits": ADAPT_BITS}
+    for i, ly in enumerate(qm["layers"]):
+        parm[f"shift{i}"] = ly["shift"]
+    parm["head_shift"] = qm["head_shift"]
+    secs = [section(b"ARCH", b"hcm"), section(b"PARM", kv(parm)),
+            section(b"META", kv(meta))]
+    for i, t in enumerate(qm["tables"]):
+        secs.append(tensor(f"emb.{i}", t, TYPE_I8, ncmpnet.E_EMB))
+    for i, ly in enumerate(qm["layers"]):
+        e_in = ncmpnet.E_EMB if i == 0 else ncmpnet.E_ACT
+        secs.append(tensor(f"fc.{i}.w", ly["w"], TYPE_I8, ncmpnet.E_W))
+        secs.append(tensor(f"fc.{i}.b", ly["b"], TYPE_I32,
+                           e_in + ncmpnet.E_W))
+    secs.append(tensor("head.w", qm["head_w"], TYPE_I8, ncmpnet.E_HEAD))
+    secs.append(tensor("head.b", qm["head_b"], TYPE_I32,
+                       ncmpnet.E_ACT + ncmpnet.E_HEAD))
+    secs.append(tensor("mix.init", np.array(mix_init(len(cfg["orders"]))),
+                       TYPE_I32, 16))
+    body = b"".join(secs)
+    total = 16 + len(body) + 4
+    head = b"NCMM" + struct.pack("<HHII", 1, 0, total, len(secs))
+    data = head + body
+    return data + struct.pack("<I", zlib.crc32(data))
+
+
+def parity_vectors(cfg, qm, data):
+    """Text vectors: per position, every layer's output, the node logits
+    along the byte's path and their probabilities (squash)."""
+    arr = np.frombuffer(data, dtype=np.uint8)
+    idx = ncmpnet.features(arr, cfg)
+    outs = ncmpnet.int_trunk(qm, idx)
+    logits = ncmpnet.int_path_logits(qm, outs[-1], arr)
+    lines = ["hcm-parity 1", "input " + data.hex(),
+             "layers %d" % len(outs)]
+    for t in range(len(arr)):
+        for k, o in enumerate(outs):
+            lines.append("l%d %s" % (k, " ".join(map(str, o[t]))))
+        lines.append("n " + " ".join(map(str, logits[t])))
+        lines.append("p " + " ".join(str(ncmpnet.squash(v))
+                                     for v in logits[t]))
+    return "\n".join(lines) + "\n"
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("run")
@@ -76,6 +156,20 @@ def main():
     qm = ncmpnet.quantise(net)
     if args.raw:
         write_raw(args.out, cfg, qm)
+        return
+    info = {"preset": meta.get("preset", ""), "seed": meta.get("seed", ""),
+            "steps": meta.get("steps", ""), "date": meta.get("date", ""),
+            "training_data": meta.get("data", ""),
+            "training_data_sha256": meta.get("data_sha256", ""),
+            "training_seconds": meta.get("train_seconds", ""),
+            "command": meta.get("command", "")}
+    for k, v in meta.get("val_bpb", {}).items():
+        info["val_bpb." + k] = "%.4f" % v
+    info["hidden"] = ",".join(map(str, cfg["hidden"]))
+    with open(args.out, "wb") as f:
+        f.write(model_file(cfg, qm, info))
+    with open(os.path.splitext(args.out)[0] + ".vec", "w") as f:
+        f.write(parity_vectors(cfg, qm, VEC_TEXT))
 
 
 if __name__ == "__main__":

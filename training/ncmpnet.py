@@ -204,6 +204,20 @@ def int_node_logit(qm, h, node):
                    -STRETCH_MAX, STRETCH_MAX)
 
 
+# 4096 / (1 + e^(-x/256)) at x = -2048, -1920, ..., 2048: lib/model_hcm.c.
+SQUASH_PTS = [1, 2, 4, 6, 10, 17, 27, 45, 74, 120, 194, 311, 488, 747, 1102,
+              1546, 2048, 2550, 2994, 3349, 3608, 3785, 3902, 3976, 4022,
+              4051, 4069, 4079, 4086, 4090, 4092, 4094, 4095]
+
+
+def squash(d):
+    """P(1) in 12 bits of a stretch-domain logit, by integer interpolation."""
+    d = max(-STRETCH_MAX, min(STRETCH_MAX, int(d)))
+    w = d & 127
+    i = (d >> 7) + 16
+    return (SQUASH_PTS[i] * (128 - w) + SQUASH_PTS[i + 1] * w + 64) >> 7
+
+
 def int_path_logits(qm, h, data):
     """Node logits along each byte's path, [n, 8]."""
     node = np.ones(len(data), dtype=np.int64)

@@ -12,6 +12,7 @@ which training/export.py turns into a model file.
 """
 
 import argparse
+import hashlib
 import json
 import os
 import sys
@@ -33,7 +34,7 @@ PRESETS = {
              "hidden": [32]},
     "default": ncmpnet.default_config(),
     "large": {"orders": [1, 2, 3, 4, 6, "w"], "table_bits": 16, "emb": 16,
-              "hidden": [128, 64]},
+              "hidden": [96]},
 }
 
 
@@ -42,6 +43,17 @@ def class_files(root, cls):
     for d, _, names in os.walk(os.path.join(root, cls)):
         out += [os.path.join(d, n) for n in names]
     return sorted(out)
+
+
+def corpus_digest(root):
+    """SHA-256 over the names and contents of the training files."""
+    h = hashlib.sha256()
+    for cls in CLASSES:
+        for p in class_files(root, cls):
+            h.update(os.path.relpath(p, root).encode() + b"\0")
+            with open(p, "rb") as f:
+                h.update(f.read())
+    return h.hexdigest()
 
 
 def sample_class(root, cls, budget, rng):
@@ -127,7 +139,7 @@ def main():
     ap.add_argument("--per-class", type=int, default=2 << 20,
                     help="training bytes sampled per class")
     ap.add_argument("--val-per-class", type=int, default=100000)
-    ap.add_argument("--steps", type=int, default=12000)
+    ap.add_argument("--steps", type=int, default=8000)
     ap.add_argument("--batch", type=int, default=2048)
     ap.add_argument("--lr", type=float, default=3e-3)
     ap.add_argument("--emb-lr", type=float, default=3e-2)
@@ -202,6 +214,8 @@ def main():
             "steps": args.steps, "batch": args.batch, "lr": args.lr,
             "emb_lr": args.emb_lr, "per_class": args.per_class,
             "data": "shared/corpus/train, last 5% of each file held out",
+            "data_sha256": corpus_digest(args.corpus),
+            "command": "training/train.py " + " ".join(sys.argv[1:]),
             "date": time.strftime("%Y-%m-%d"), "val_bpb": ev,
             "train_seconds": round(time.time() - t0)}
     torch.save({"net": net.state_dict(), "meta": meta},

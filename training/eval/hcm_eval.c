@@ -103,7 +103,7 @@ int main(int argc, char **argv)
 	size_t mlen, block;
 	uint8_t *model;
 	double tw = 0, tb = 0, total = 0, secs = 0;
-	char msg[128];
+	char msg[256];
 
 	if (argc < 4)
 		return 2;
@@ -111,7 +111,7 @@ int main(int argc, char **argv)
 	if (!model)
 		return 1;
 	load_raw(&net, model);
-	if (hcm_net_check(&net, msg, sizeof(msg))) {
+	if (hcm_net_check(&net, msg)) {
 		fprintf(stderr, "%s\n", msg);
 		return 1;
 	}
@@ -128,8 +128,8 @@ int main(int argc, char **argv)
 			continue;
 		while (lg < 20 && ((size_t)1 << lg) < n)
 			lg++;
-		sw = hcm_state_new(&net, lg);
-		sb = hcm_state_new(&net, 12);
+		sw = hcm_state_new(&net, 18);
+		sb = hcm_state_new(&net, 18);
 		clock_gettime(CLOCK_MONOTONIC, &t0);
 		w = code_block(sw, d, n);
 		clock_gettime(CLOCK_MONOTONIC, &t1);
