@@ -97,7 +97,7 @@ static void encode_job(struct job *j, struct block_coder *c)
 		n = j->raw_len;
 	}
 	b.payload_len = (uint32_t)n;
-	block_header_write(j->payload, &b);
+	block_header_write(j->payload, &b, j->index);
 	j->payload_len = BLOCK_HEADER_LEN + b.payload_len;
 }
 
@@ -406,7 +406,7 @@ static int parse_block(struct ncmp_file_dec *d, struct ncmp_in *in)
 		return gather(d, in, TRAILER_LEN) ? parse_trailer(d) : 0;
 	if (!gather(d, in, BLOCK_HEADER_LEN))
 		return 0;
-	if (block_header_parse(d->buf, d->info.block_size, &b, &why))
+	if (block_header_parse(d->buf, d->info.block_size, d->blocks, &b, &why))
 		return dec_defer(d, NCMP_E_BLOCK_HEADER,
 				 "block %llu at offset %llu: %s",
 				 (unsigned long long)d->blocks,

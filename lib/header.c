@@ -20,12 +20,22 @@ void file_header_write(uint8_t *p, const struct ncmp_header_info *h)
 	put_le32(p + 28, ncmp_crc32(0, p, 28));
 }
 
-void block_header_write(uint8_t *p, const struct block_header *b)
+/* CRC32 of the 12 header bytes followed by the block number (LE64). */
+static uint32_t block_check(const uint8_t *p, uint64_t index)
+{
+	uint8_t num[8];
+
+	put_le64(num, index);
+	return ncmp_crc32(ncmp_crc32(0, p, 12), num, 8);
+}
+
+void block_header_write(uint8_t *p, const struct block_header *b,
+			uint64_t index)
 {
 	put_le32(p, b->raw_len);
 	put_le32(p + 4, b->payload_len);
 	put_le32(p + 8, b->crc);
-	put_le32(p + 12, ncmp_crc32(0, p, 12));
+	put_le32(p + 12, block_check(p, index));
 }
 
 void trailer_write(uint8_t *p, const struct trailer *t)
@@ -45,14 +55,14 @@ void stream_header_write(uint8_t *p, const struct ncmp_header_info *h)
 	put_le32(p + 14, ncmp_crc32(0, p, 14));
 }
 
-int block_header_parse(const uint8_t *p, uint32_t block_size,
+int block_header_parse(const uint8_t *p, uint32_t block_size, uint64_t index,
 		       struct block_header *b, const char **why)
 {
 	b->raw_len = get_le32(p);
 	b->payload_len = get_le32(p + 4);
 	b->crc = get_le32(p + 8);
-	if (ncmp_crc32(0, p, 12) != get_le32(p + 12))
-		*why = "header check value mismatch";
+	if (block_check(p, index) != get_le32(p + 12))
+		*why = "header damaged, or block out of place";
 	else if (b->raw_len > block_size)
 		*why = "raw length exceeds the block size";
 	else if (b->payload_len > b->raw_len)

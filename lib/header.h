@@ -34,7 +34,13 @@ struct trailer {
 };
 
 void file_header_write(uint8_t *p, const struct ncmp_header_info *h);
-void block_header_write(uint8_t *p, const struct block_header *b);
+
+/*
+ * Block @index's header. Its check value covers the block number too, so
+ * a block that was dropped, repeated or moved fails at once.
+ */
+void block_header_write(uint8_t *p, const struct block_header *b,
+			uint64_t index);
 void trailer_write(uint8_t *p, const struct trailer *t);
 void stream_header_write(uint8_t *p, const struct ncmp_header_info *h);
 
@@ -43,7 +49,7 @@ void stream_header_write(uint8_t *p, const struct ncmp_header_info *h);
  * a trailer starts with four zero bytes instead (check that first). On
  * failure *@why says what is wrong.
  */
-int block_header_parse(const uint8_t *p, uint32_t block_size,
+int block_header_parse(const uint8_t *p, uint32_t block_size, uint64_t index,
 		       struct block_header *b, const char **why);
 int trailer_parse(const uint8_t *p, struct trailer *t);
 

@@ -65,6 +65,7 @@ struct o2mix_state {
 	uint64_t u;			/* weight of the uniform share per byte, scaled */
 	struct row *table[3];		/* 1, 256 and 2^order2_bits rows */
 	size_t rows[3];
+	void *mem[3];			/* the tables' allocations */
 };
 
 /*
@@ -343,14 +344,13 @@ static void o2mix_state_free(void *p)
 	if (!st)
 		return;
 	for (k = 0; k < 3; k++)
-		free(st->table[k]);
+		free(st->mem[k]);
 	free(st);
 }
 
 static void *o2mix_state_new(const struct ncmp_model *m)
 {
 	struct o2mix_state *st = calloc(1, sizeof(*st));
-	void *mem;
 	int k;
 
 	if (!st)
@@ -360,13 +360,20 @@ static void *o2mix_state_new(const struct ncmp_model *m)
 	st->rows[1] = 256;
 	st->rows[2] = (size_t)1 << st->p->order2_bits;
 	for (k = 0; k < 3; k++) {
-		/* a row's header and group tree share one cache line */
-		if (posix_memalign(&mem, 64, st->rows[k] * sizeof(struct row))) {
+		/*
+		 * calloc(): large tables come as untouched zero pages, so a
+		 * state costs memory only for the rows it uses. Rows start
+		 * on a cache line, so that a row's header and group tree
+		 * share one.
+		 */
+		st->mem[k] = calloc(1, st->rows[k] * sizeof(struct row) + 63);
+		if (!st->mem[k]) {
 			o2mix_state_free(st);
 			return NULL;
 		}
 		/* zeroed rows have generation 0, which no state uses */
-		st->table[k] = memset(mem, 0, st->rows[k] * sizeof(struct row));
+		st->table[k] = (struct row *)(((uintptr_t)st->mem[k] + 63) &
+					      ~(uintptr_t)63);
 	}
 	o2mix_reset(st);
 	return st;

@@ -11,7 +11,7 @@ static ncmp_model *model;
 
 static void setup(void)
 {
-	model = default_model();
+	model = o2mix_model();
 }
 
 static void teardown(void)
