@@ -11,7 +11,6 @@ C runtime with, value for value.
 """
 
 import argparse
-import json
 import os
 import struct
 import sys
@@ -41,10 +40,7 @@ def load(path):
         name = os.path.join(path, "ckpt.pt")
     st = torch.load(name)
     meta = st.get("meta", {})
-    cfg = meta.get("config")
-    if cfg is None:
-        import train
-        cfg = train.PRESETS[st.get("preset", "default")]
+    cfg = meta.get("config", st.get("config"))
     net = ncmpnet.HcmNet(cfg)
     net.load_state_dict(st["net"])
     return net, cfg, meta

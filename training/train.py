@@ -203,7 +203,8 @@ def main():
             ev = evaluate(net, data["val"])
             print("val " + "  ".join(f"{k} {v:.3f}" for k, v in ev.items()),
                   flush=True)
-            torch.save({"net": net.state_dict(), "opt_d": opt_d.state_dict(),
+            torch.save({"net": net.state_dict(), "config": cfg,
+                        "opt_d": opt_d.state_dict(),
                         "opt_s": opt_s.state_dict(), "step": step,
                         "gen": gen.bit_generator.state,
                         "torch_rng": torch.get_rng_state()}, ckpt + ".tmp")

@@ -5,7 +5,7 @@
  * blocks, and the model's speed. A research tool for the model sweep; the
  * codec's own numbers come from bench/.
  *
- *   hcm_eval MODEL.raw BLOCK FILE...
+ *   [HCM_ADAPT_BITS=18] hcm_eval MODEL.raw BLOCK FILE...
  */
 #include <math.h>
 #include <stdio.h>
@@ -104,6 +104,7 @@ int main(int argc, char **argv)
 	uint8_t *model;
 	double tw = 0, tb = 0, total = 0, secs = 0;
 	char msg[256];
+	unsigned int adapt = 18;
 
 	if (argc < 4)
 		return 2;
@@ -116,23 +117,22 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	block = strtoul(argv[2], NULL, 0);
+	if (getenv("HCM_ADAPT_BITS"))
+		adapt = (unsigned int)atoi(getenv("HCM_ADAPT_BITS"));
 	for (int a = 3; a < argc; a++) {
 		size_t n;
 		uint8_t *d = slurp(argv[a], &n);
 		struct hcm_state *sw, *sb;
 		struct timespec t0, t1;
 		double w, b = 0;
-		unsigned int lg = 12;
 
 		if (!d)
 			continue;
-		while (lg < 20 && ((size_t)1 << lg) < n)
-			lg++;
-		sw = hcm_state_new(&net, 18);
-		sb = hcm_state_new(&net, 18);
-		clock_gettime(CLOCK_MONOTONIC, &t0);
+		sw = hcm_state_new(&net, adapt);
+		sb = hcm_state_new(&net, adapt);
+		clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t0);
 		w = code_block(sw, d, n);
-		clock_gettime(CLOCK_MONOTONIC, &t1);
+		clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t1);
 		secs += t1.tv_sec - t0.tv_sec + (t1.tv_nsec - t0.tv_nsec) / 1e9;
 		for (size_t o = 0; block && o < n; o += block)
 			b += code_block(sb, d + o, n - o < block ? n - o : block);
