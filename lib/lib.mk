@@ -9,3 +9,6 @@ LIB_SRCS += lib/wire/crc32.c
 # lib/model_builtin.c includes the default model file with the assembler's
 # .incbin: rebuild it when the model changes.
 $(BUILD)/lib/model_builtin.o: models/default.ncmm
+
+# The ncmctl tests of the codec run the program itself.
+$(BUILD)/tests/check_codec_tool: | $(BUILD)/ncmctl
