@@ -50,17 +50,24 @@ static inline void rans_enc_init(uint32_t *x)
 	*x = RANS_L;
 }
 
-/* Push one symbol; *p moves towards the start of the buffer. */
+/*
+ * Push one symbol; *p moves towards the start of the buffer. At most two
+ * bytes go out (see above): both candidates are written and *p moves by
+ * the number that counts, without a branch on the data. The extra byte
+ * lands below the new *p, where later output overwrites it; the buffer
+ * bound leaves room for it.
+ */
 static inline void rans_enc_put(uint32_t *x, uint8_t **p, uint32_t start,
 				uint32_t freq, unsigned int bits)
 {
 	uint32_t x_max = ((RANS_L >> bits) << 8) * freq;
 	uint32_t v = *x;
+	uint32_t n = (v >= x_max) + ((uint64_t)v >= (uint64_t)x_max << 8);
 
-	while (v >= x_max) {
-		*--*p = (uint8_t)v;
-		v >>= 8;
-	}
+	(*p)[-1] = (uint8_t)v;
+	(*p)[-2] = (uint8_t)(v >> 8);
+	*p -= n;
+	v = (uint32_t)((uint64_t)v >> (8 * n));
 	*x = ((v / freq) << bits) + v % freq + start;
 }
 
@@ -111,12 +118,26 @@ static inline uint32_t rans_dec_slot(const struct rans_dec *d, unsigned int bits
 	return d->x & ((1u << bits) - 1);
 }
 
-/* Pop the symbol whose range [start, start + freq) holds the slot. */
+/*
+ * Pop the symbol whose range [start, start + freq) holds the slot, then
+ * read bytes while x < RANS_L. With bits <= 16 the new x is at least
+ * 2^(23 - 16), so it takes at most two bytes: n = [x < 2^23] + [x < 2^15].
+ * Reading both candidates and shifting by n does it without a branch on the
+ * data (which would be mispredicted half the time); near the end of the
+ * input the careful loop runs instead.
+ */
 static inline void rans_dec_advance(struct rans_dec *d, uint32_t start,
 				    uint32_t freq, unsigned int bits)
 {
 	uint32_t x = freq * (d->x >> bits) + (d->x & ((1u << bits) - 1)) - start;
+	uint32_t n = (x < RANS_L) + (x < (RANS_L >> 8)), v;
 
+	if (d->end - d->p >= 2) {
+		v = (uint32_t)d->p[0] << 8 | d->p[1];
+		d->x = (uint32_t)((uint64_t)x << (8 * n)) | v >> (8 * (2 - n));
+		d->p += n;
+		return;
+	}
 	while (x < RANS_L) {
 		if (d->p == d->end) {
 			/* keep the state valid so a caller may go on */
