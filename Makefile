@@ -168,6 +168,140 @@ KVERS ?= $(shell for k in $(KDIRS); do r=$${k\#*/linux-headers-}; \
 vm-test: selftests modules-all
 	@selftests/vm/run-all $(KVERS)
 
+# === packaging: install, DKMS, arm64 (docs/PI.md) ===========================
+#
+#   make install        ncmctl, libncmp (.so, .a, ncmp.pc), headers, models,
+#                       man page, udev rule, systemd unit, modules-load.d;
+#                       PREFIX=/usr/local and DESTDIR= as usual
+#   make uninstall      removes all of it (same PREFIX and DESTDIR)
+#   make dkms-install   ncmp.ko through DKMS from /usr/src/ncmp-VERSION, for
+#                       the running kernel or those of KVER="R1 R2..."
+#   make dkms-uninstall dkms remove --all, and the source in /usr/src
+#   make arm64          Debian's arm64 kernels fetched (build/arm64-root),
+#                       ncmp.ko for each and userspace cross-built (build/arm64)
+#   make arm64-test     two arm64 VMs, PL011 to PL011 through the link
+#                       emulator: corpus files through ncmp (ARM64_BYTES=N
+#                       sends the first N bytes of each; CI: 16384)
+
+VERSION := $(shell sed -n 's/^\#define NCMP_VERSION_STRING[[:space:]]*"\(.*\)"/\1/p' lib/ncmp.h)
+
+PREFIX         ?= /usr/local
+BINDIR         ?= $(PREFIX)/bin
+LIBDIR         ?= $(PREFIX)/lib
+INCLUDEDIR     ?= $(PREFIX)/include
+DATADIR        ?= $(PREFIX)/share
+MANDIR         ?= $(DATADIR)/man
+# where ncmctl looks for models by default (tools/codec.c)
+MODELDIR       ?= $(DATADIR)/ncmp/models
+PKGCONFIGDIR   ?= $(LIBDIR)/pkgconfig
+SYSCONFDIR     ?= /etc
+# udev and systemd read /usr/local/lib/... as well as /usr/lib/...
+UDEVRULESDIR   ?= $(PREFIX)/lib/udev/rules.d
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+INSTALL        ?= install
+
+MODELS := $(wildcard models/*.ncmm)
+INSTALLED := $(BINDIR)/ncmctl $(LIBDIR)/libncmp.a $(LIBDIR)/libncmp.so \
+	$(LIBDIR)/libncmp.so.0 $(LIBDIR)/libncmp.so.$(VERSION) \
+	$(INCLUDEDIR)/ncmp.h $(INCLUDEDIR)/linux/ncmp.h $(PKGCONFIGDIR)/ncmp.pc \
+	$(addprefix $(MODELDIR)/,$(notdir $(MODELS))) $(MANDIR)/man1/ncmctl.1 \
+	$(UDEVRULESDIR)/60-ncmp.rules $(SYSTEMDUNITDIR)/ncmp-attach@.service \
+	$(SYSCONFDIR)/ncmp/attach.conf $(SYSCONFDIR)/modules-load.d/ncmp.conf
+SUBST_DIRS = sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@BINDIR@|$(BINDIR)|g' \
+	-e 's|@LIBDIR@|$(LIBDIR)|g' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' \
+	-e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' -e 's|@VERSION@|$(VERSION)|g'
+
+.PHONY: install uninstall dkms-src dkms-install dkms-uninstall \
+	arm64 arm64-fetch arm64-module arm64-userspace arm64-test
+
+install: userspace
+	$(INSTALL) -d $(addprefix $(DESTDIR),$(BINDIR) $(LIBDIR) \
+		$(INCLUDEDIR)/linux $(PKGCONFIGDIR) $(MODELDIR) $(MANDIR)/man1 \
+		$(UDEVRULESDIR) $(SYSTEMDUNITDIR) $(SYSCONFDIR)/ncmp \
+		$(SYSCONFDIR)/modules-load.d)
+	$(INSTALL) -m 755 $(NCMCTL) $(DESTDIR)$(BINDIR)/ncmctl
+	$(INSTALL) -m 644 $(LIBNCMP_A) $(DESTDIR)$(LIBDIR)/libncmp.a
+	$(INSTALL) -m 755 $(LIBNCMP_SO) $(DESTDIR)$(LIBDIR)/libncmp.so.$(VERSION)
+	ln -sf libncmp.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libncmp.so.0
+	ln -sf libncmp.so.0 $(DESTDIR)$(LIBDIR)/libncmp.so
+	$(INSTALL) -m 644 lib/ncmp.h $(DESTDIR)$(INCLUDEDIR)/ncmp.h
+	$(INSTALL) -m 644 uapi/linux/ncmp.h $(DESTDIR)$(INCLUDEDIR)/linux/ncmp.h
+	$(SUBST_DIRS) lib/ncmp.pc.in >$(DESTDIR)$(PKGCONFIGDIR)/ncmp.pc
+	$(INSTALL) -m 644 $(MODELS) $(DESTDIR)$(MODELDIR)/
+	$(INSTALL) -m 644 tools/ncmctl.1 $(DESTDIR)$(MANDIR)/man1/ncmctl.1
+	$(INSTALL) -m 644 tools/udev/60-ncmp.rules $(DESTDIR)$(UDEVRULESDIR)/
+	$(SUBST_DIRS) tools/systemd/ncmp-attach@.service.in \
+		>$(DESTDIR)$(SYSTEMDUNITDIR)/ncmp-attach@.service
+	@# the settings are the administrator's: never overwritten
+	test -e $(DESTDIR)$(SYSCONFDIR)/ncmp/attach.conf || \
+		$(INSTALL) -m 644 tools/systemd/attach.conf $(DESTDIR)$(SYSCONFDIR)/ncmp/
+	$(INSTALL) -m 644 tools/modules-load.d/ncmp.conf $(DESTDIR)$(SYSCONFDIR)/modules-load.d/
+	$(if $(DESTDIR),,[ "$$(id -u)" != 0 ] || ldconfig)
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
+	@# directories only ncmp uses, if nothing else was put there
+	rmdir $(addprefix $(DESTDIR),$(MODELDIR) $(DATADIR)/ncmp $(SYSCONFDIR)/ncmp) \
+		2>/dev/null || true
+	$(if $(DESTDIR),,[ "$$(id -u)" != 0 ] || ldconfig)
+
+# DKMS builds from a copy of the module's sources in /usr/src/ncmp-VERSION
+# (with DESTDIR: a staging tree for a package). dkms.conf runs kbuild
+# directly, as `make module` does.
+DKMS_SRC = /usr/src/ncmp-$(VERSION)
+DKMS_STATUS = dkms status ncmp/$(VERSION) 2>/dev/null | grep -q .
+
+dkms-src:
+	@grep -qx 'PACKAGE_VERSION="$(VERSION)"' dkms.conf || { echo \
+		"ncmp: dkms.conf's PACKAGE_VERSION is not $(VERSION) (lib/ncmp.h)" >&2; exit 1; }
+	rm -rf $(DESTDIR)$(DKMS_SRC)
+	$(INSTALL) -d $(DESTDIR)$(DKMS_SRC)
+	cp --parents dkms.conf $(filter Kbuild %.c %.h,$(KMOD_SRCS)) $(DESTDIR)$(DKMS_SRC)/
+
+# Replaces an earlier install of the same version, sources and all.
+dkms-install:
+	if $(DKMS_STATUS); then dkms remove ncmp/$(VERSION) --all; fi
+	$(MAKE) --no-print-directory dkms-src DESTDIR=
+	dkms add ncmp/$(VERSION)
+	dkms install ncmp/$(VERSION) $(foreach k,$(KVER),-k $(k))
+
+dkms-uninstall:
+	if $(DKMS_STATUS); then dkms remove ncmp/$(VERSION) --all; fi
+	rm -rf $(DKMS_SRC)
+
+# arm64: Debian's arm64 kernel packages unpacked into ARM64_ROOT, built
+# against with the host's kbuild; userspace with aarch64-linux-gnu-gcc and
+# the arm64 libnl from the same place. Objects go to ARM64_BUILD, which the
+# VM runner's --arch arm64 takes its guest programs from.
+ARM64_ROOT  ?= $(BUILD)/arm64-root
+ARM64_BUILD ?= $(BUILD)/arm64
+ARM64_CROSS ?= aarch64-linux-gnu-
+ARM64_LIBS  := $(ARM64_ROOT)/lib/aarch64-linux-gnu
+ARM64_BYTES ?=
+
+arm64: arm64-module arm64-userspace
+
+arm64-fetch:
+	@NCMP_ARM64_ROOT=$(ARM64_ROOT) selftests/vm-arm64/fetch
+
+arm64-module: arm64-fetch
+	@set -e; for k in $(ARM64_ROOT)/usr/src/linux-headers-*-arm64; do \
+		$(MAKE) --no-print-directory module KDIR=$$k BUILD=$(ARM64_BUILD) \
+			ARCH=arm64 CROSS_COMPILE=$(ARM64_CROSS); \
+	done
+
+arm64-userspace: arm64-fetch
+	@$(MAKE) --no-print-directory userspace BUILD=$(ARM64_BUILD) \
+		CC=$(ARM64_CROSS)gcc AR=$(ARM64_CROSS)ar \
+		NL_CFLAGS=-I$(ARM64_ROOT)/usr/include/libnl3 \
+		NL_LIBS="-L$(ARM64_LIBS) -Wl,-rpath-link,$(ARM64_LIBS) -lnl-genl-3 -lnl-3"
+
+arm64-test: arm64 $(LINKEMU)
+	@NCMP_ARM64_ROOT=$(ARM64_ROOT) selftests/vm-arm64/run \
+		$(if $(ARM64_BYTES),--bytes $(ARM64_BYTES))
+
+# === end of packaging =======================================================
+
 # --- top-level jobs ---------------------------------------------------------
 
 deps:
@@ -191,4 +325,5 @@ clean:
 	rm -rf $(BUILD)
 
 help:
-	@sed -n '3,13p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,11p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '/^# === packaging/,/^$$/p' Makefile | sed '1,2d; s/^# \{0,1\}//'
