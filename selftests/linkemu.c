@@ -536,9 +536,13 @@ int main(int argc, char **argv)
 	int i, rc;
 
 	rc = parse_args(&e, argc, argv);
-	if (rc) {
-		usage(rc > 0 ? stdout : stderr);
-		return rc > 0 ? 0 : 2;
+	if (rc > 0) {
+		usage(stdout);
+		return 0;
+	}
+	if (rc < 0) {
+		fprintf(stderr, "linkemu: try 'linkemu --help'\n");
+		return 2;
 	}
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);

@@ -14,7 +14,9 @@ SELFTEST_EXTRA += $(LINKEMU)
 $(LINKEMU): $(BUILD)/selftests/linkemu.o $(LINKEMU_CORE)
 	$(CC) $(LDFLAGS) -o $@ $^ -lm
 
-$(BUILD)/tests/check_linkemu: $(LINKEMU_CORE)
+# The unit test runs the program too.
+$(BUILD)/tests/check_linkemu: $(LINKEMU_CORE) | $(LINKEMU)
+$(BUILD)/tests/check_linkemu.o: CPPFLAGS += -DLINKEMU_BIN='"$(abspath $(LINKEMU))"'
 
 # linkemu-guest runs inside the VM (every executable of build/selftests/
 # goes into the initramfs): UART setup and a monotonic clock for suites.

@@ -1,12 +1,21 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Unit tests of the link emulator's core: option parsing, the fault
- * schedule and the pacing arithmetic, driven by a fake clock.
+ * Unit tests of the link emulator: its core (option parsing, the fault
+ * schedule and the pacing arithmetic, driven by a fake clock), then the
+ * program between two unix sockets standing in for QEMU's UARTs.
  */
 #include <check.h>
+#include <fcntl.h>
 #include <math.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "../selftests/linkemu.h"
 
@@ -430,6 +439,273 @@ START_TEST(pacing_wait_and_bucket)
 }
 END_TEST
 
+/* --- the program ------------------------------------------------------------ */
+
+/* Generous limits: these tests check what happens, not how fast. */
+#define WAIT_MS	10000
+
+struct emu {
+	char dir[64];
+	char a[96], b[96], report[96], err[96];
+	int la, lb;	/* listening, as QEMU's server chardevs */
+	int ca, cb;	/* the accepted connections */
+	pid_t pid;
+};
+
+static int listen_unix(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	ck_assert_int_ge(fd, 0);
+	strcpy(sa.sun_path, path);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	ck_assert_int_eq(listen(fd, 1), 0);
+	return fd;
+}
+
+static int accept_within(int l)
+{
+	struct pollfd p = { .fd = l, .events = POLLIN };
+
+	ck_assert_int_eq(poll(&p, 1, WAIT_MS), 1);
+	return accept4(l, NULL, NULL, SOCK_CLOEXEC);
+}
+
+static void emu_paths(struct emu *e)
+{
+	strcpy(e->dir, "/tmp/check_linkemu.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(e->dir));
+	snprintf(e->a, sizeof(e->a), "%s/a.sock", e->dir);
+	snprintf(e->b, sizeof(e->b), "%s/b.sock", e->dir);
+	snprintf(e->report, sizeof(e->report), "%s/report", e->dir);
+	snprintf(e->err, sizeof(e->err), "%s/stderr", e->dir);
+	e->la = e->lb = e->ca = e->cb = -1;
+}
+
+static void emu_listen(struct emu *e)
+{
+	e->la = listen_unix(e->a);
+	e->lb = listen_unix(e->b);
+}
+
+/* Start linkemu --a A --b B --report R with @extra arguments. */
+static void emu_spawn(struct emu *e, const char *const *extra)
+{
+	const char *argv[32] = { LINKEMU_BIN, "--a", e->a, "--b", e->b,
+				 "--report", e->report };
+	int n = 7;
+
+	while (*extra)
+		argv[n++] = *extra++;
+	e->pid = fork();
+	ck_assert_int_ge(e->pid, 0);
+	if (!e->pid) {
+		int fd = open(e->err, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+		if (fd >= 0)
+			dup2(fd, STDERR_FILENO);
+		execv(LINKEMU_BIN, (char **)argv);
+		_exit(127);
+	}
+}
+
+/* The exit status of @pid, or -1 if it is still running after WAIT_MS. */
+static int exit_within(pid_t pid)
+{
+	int st, t;
+
+	for (t = 0; t < WAIT_MS; t += 10) {
+		if (waitpid(pid, &st, WNOHANG) == pid)
+			return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+		usleep(10000);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, &st, 0);
+	return -1;
+}
+
+static void emu_cleanup(struct emu *e)
+{
+	int *fds[] = { &e->la, &e->lb, &e->ca, &e->cb };
+	size_t i;
+
+	for (i = 0; i < 4; i++)
+		if (*fds[i] >= 0)
+			close(*fds[i]);
+	unlink(e->a);
+	unlink(e->b);
+	unlink(e->report);
+	unlink(e->err);
+	rmdir(e->dir);
+}
+
+static int file_has(const char *path, const char *text)
+{
+	char buf[4096];
+	ssize_t n;
+	int fd = open(path, O_RDONLY);
+
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	buf[n > 0 ? n : 0] = '\0';
+	return strstr(buf, text) != NULL;
+}
+
+static void recv_all(int fd, uint8_t *buf, size_t n)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	size_t got = 0;
+	ssize_t r;
+
+	while (got < n) {
+		ck_assert_int_eq(poll(&p, 1, WAIT_MS), 1);
+		r = recv(fd, buf + got, n - got, 0);
+		ck_assert_int_gt(r, 0);
+		got += r;
+	}
+}
+
+/* Bytes cross both ways unchanged; the peers' hangup ends it, reported. */
+START_TEST(program_forwards_and_reports)
+{
+	static const char *const args[] = { "--baud", "3000000", NULL };
+	uint8_t *a = pattern(30000), b[30000], got[30000];
+	struct emu e;
+	size_t i;
+
+	for (i = 0; i < sizeof(b); i++)
+		b[i] = (uint8_t)(i * 13 + 1);
+	emu_paths(&e);
+	emu_listen(&e);
+	emu_spawn(&e, args);
+	e.ca = accept_within(e.la);
+	e.cb = accept_within(e.lb);
+	ck_assert_int_eq(send(e.ca, a, 30000, 0), 30000);
+	ck_assert_int_eq(send(e.cb, b, 30000, 0), 30000);
+	recv_all(e.cb, got, 30000);
+	ck_assert_mem_eq(got, a, 30000);
+	recv_all(e.ca, got, 30000);
+	ck_assert_mem_eq(got, b, 30000);
+	close(e.ca);
+	close(e.cb);
+	e.ca = e.cb = -1;
+	ck_assert_int_eq(exit_within(e.pid), 0);
+	ck_assert(file_has(e.report, "baud=3000000 line_Bps=300000"));
+	ck_assert(file_has(e.report, "a->b bytes_in=30000 bytes_out=30000 flips=0"));
+	ck_assert(file_has(e.report, "b->a bytes_in=30000 bytes_out=30000 flips=0"));
+	emu_cleanup(&e);
+	free(a);
+}
+END_TEST
+
+/* The faults of the core reach the bytes: every byte flipped once. */
+START_TEST(program_applies_faults)
+{
+	static const char *const args[] = { "--baud", "3000000", "--flip", "1",
+					    NULL };
+	uint8_t *a = pattern(5000), got[5000];
+	struct emu e;
+	size_t i;
+
+	emu_paths(&e);
+	emu_listen(&e);
+	emu_spawn(&e, args);
+	e.ca = accept_within(e.la);
+	e.cb = accept_within(e.lb);
+	ck_assert_int_eq(send(e.ca, a, 5000, 0), 5000);
+	recv_all(e.cb, got, 5000);
+	for (i = 0; i < 5000; i++)
+		ck_assert_int_eq(__builtin_popcount(a[i] ^ got[i]), 1);
+	close(e.ca);
+	close(e.cb);
+	e.ca = e.cb = -1;
+	ck_assert_int_eq(exit_within(e.pid), 0);
+	ck_assert(file_has(e.report, "a->b bytes_in=5000 bytes_out=5000 flips=5000"));
+	emu_cleanup(&e);
+	free(a);
+}
+END_TEST
+
+/* QEMU may not listen yet when the emulator starts: it keeps trying. */
+START_TEST(program_waits_for_late_peers)
+{
+	static const char *const args[] = { NULL };
+	struct emu e;
+
+	emu_paths(&e);
+	emu_spawn(&e, args);
+	usleep(300000);
+	emu_listen(&e);
+	e.ca = accept_within(e.la);
+	e.cb = accept_within(e.lb);
+	close(e.ca);
+	close(e.cb);
+	e.ca = e.cb = -1;
+	ck_assert_int_eq(exit_within(e.pid), 0);
+	emu_cleanup(&e);
+}
+END_TEST
+
+START_TEST(program_gives_up_on_absent_peers)
+{
+	static const char *const args[] = { "--connect-timeout", "200ms", NULL };
+	struct emu e;
+
+	emu_paths(&e);
+	emu_spawn(&e, args);
+	ck_assert_int_eq(exit_within(e.pid), 1);
+	ck_assert(file_has(e.err, "a.sock: No such file or directory (gave up)"));
+	emu_cleanup(&e);
+}
+END_TEST
+
+START_TEST(program_stops_on_signal)
+{
+	static const int sigs[] = { SIGTERM, SIGINT };
+	static const char *const args[] = { NULL };
+	struct emu e;
+
+	emu_paths(&e);
+	emu_listen(&e);
+	emu_spawn(&e, args);
+	e.ca = accept_within(e.la);
+	e.cb = accept_within(e.lb);
+	ck_assert_int_eq(kill(e.pid, sigs[_i]), 0);
+	ck_assert_int_eq(exit_within(e.pid), 0);
+	ck_assert(file_has(e.report, "a->b bytes_in=0"));
+	emu_cleanup(&e);
+}
+END_TEST
+
+START_TEST(program_rejects_bad_options)
+{
+	static const char *const bad[][4] = {
+		{ "--flip", "2", NULL, "--flip: '2'" },
+		{ "--drop", "-1e-3", NULL, "--drop: '-1e-3'" },
+		{ "--baud", "12", NULL, "--baud: '12'" },
+		{ "--baud", "fast", NULL, "--baud: 'fast'" },
+		{ "--cut", "2s", NULL, "--cut: '2s'" },
+		{ "--burst", "64", NULL, "--burst: '64'" },
+		{ "--burst", "0@1s", NULL, "--burst: '0@1s'" },
+		{ "--queue", "0", NULL, "--queue: '0'" },
+		{ "--seed", "-3", NULL, "--seed: '-3'" },
+		{ "--nonsense", NULL, NULL, "'--nonsense'" },
+		{ "stray", NULL, NULL, "unexpected argument 'stray'" },
+	};
+	struct emu e;
+
+	emu_paths(&e);
+	emu_spawn(&e, bad[_i]);
+	ck_assert_int_eq(exit_within(e.pid), 2);
+	/* the message names what was wrong */
+	ck_assert_msg(file_has(e.err, bad[_i][3]), "no \"%s\"", bad[_i][3]);
+	emu_cleanup(&e);
+}
+END_TEST
+
 static Suite *linkemu_suite(void)
 {
 	Suite *s = suite_create("linkemu");
@@ -451,6 +727,16 @@ static Suite *linkemu_suite(void)
 	tcase_add_test(tc, cut_loses_bytes);
 	tcase_add_loop_test(tc, pacing_line_rate, 0, 4);
 	tcase_add_test(tc, pacing_wait_and_bucket);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("program");
+	tcase_add_test(tc, program_forwards_and_reports);
+	tcase_add_test(tc, program_applies_faults);
+	tcase_add_test(tc, program_waits_for_late_peers);
+	tcase_add_test(tc, program_gives_up_on_absent_peers);
+	tcase_add_loop_test(tc, program_stops_on_signal, 0, 2);
+	tcase_add_loop_test(tc, program_rejects_bad_options, 0, 11);
+	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
 	return s;
 }
