@@ -190,12 +190,17 @@ def main():
         ROOT, "../shared/corpus/test"))
     ap.add_argument("--train-corpus", default=os.path.join(
         ROOT, "../shared/corpus/train"))
-    ap.add_argument("--no-peers", action="store_true")
+    ap.add_argument("--no-peers", action="store_true",
+                    help="keep the peers of an earlier build/sweep/sweep.json")
     args = ap.parse_args()
     os.makedirs(OUT, exist_ok=True)
     build_eval()
     results = {"models": {}, "block": BLOCK}
-    for run in args.runs.split(","):
+    old = os.path.join(OUT, "sweep.json")
+    if args.no_peers and os.path.exists(old):
+        with open(old) as f:
+            results = json.load(f)
+    for run in filter(None, args.runs.split(",")):
         net, cfg, _ = export.load(os.path.join(ROOT, run))
         qm = ncmpnet.quantise(net)
         name = os.path.basename(run)
