@@ -45,6 +45,9 @@ else
 fi
 say "$tty attached at $baud baud as $dev"
 result $([ -c "$dev" ]; echo $?) attached
+# what the udev rule names /dev/ncmp/by-tty/<tty> after
+grep -qx "NCMP_TTY=$tty" "/sys/class/ncmp/${dev#/dev/}/uevent"
+result $? uevent_names_the_tty
 
 start=$(date +%s)
 if [ "$ncmp_peer" = a ]; then
