@@ -85,9 +85,14 @@ static void ncmp_arq_backoff(struct ncmp_arq *arq)
 	arq->rto_cur = arq->rto_cur > max / 2 ? max : arq->rto_cur * 2;
 }
 
-/* Forget everything about the current session except the nonces. */
+/*
+ * Forget everything about the current session except the nonces. The
+ * frame on its way out is cut where the tty got to: the peer drops the
+ * stump, and the next frame's leading delimiter resynchronises it.
+ */
 static void ncmp_arq_purge(struct ncmp_arq *arq)
 {
+	arq->wire_len = arq->wire_pos;
 	arq->ctl = 0;
 	arq->snd_una = 0;
 	arq->snd_tx = 0;
