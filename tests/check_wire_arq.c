@@ -1056,7 +1056,7 @@ START_TEST(the_timeout_follows_the_line_rate_and_the_frame_size)
 {
 	struct sim *s = sim_new(40, 0);
 	struct ncmp_arq *arq = s->e[0].arq;
-	u32 slow, fast, big, cap;
+	u32 slow, fast, big;
 	u32 frame_ms = (WIRE_LEN(1024) * 10000 + 9599) / 9600;
 
 	baud(arq, 9600, 1024);
@@ -1070,9 +1070,30 @@ START_TEST(the_timeout_follows_the_line_rate_and_the_frame_size)
 	baud(arq, 3000000, 4096);
 	big = arq->rto_base;
 	ck_assert_uint_gt(big, fast);
-	baud(arq, 50, 4096);
-	cap = arq->rto_base;
-	ck_assert_uint_eq(cap, arq->params.rto_max_ms);
+	/* a frame longer on the line than rto_max still gets its time */
+	baud(arq, 9600, 4096);
+	ck_assert_uint_gt(arq->rto_base, arq->params.rto_max_ms);
+	sim_free(s);
+}
+END_TEST
+
+static void slow_big(struct ncmp_arq_params *p)
+{
+	p->baud = 9600;
+	p->mtu = NCMP_MTU_MAX;
+}
+
+START_TEST(big_frames_on_a_slow_line_go_through_without_timeouts)
+{
+	struct sim *s = sim_new(43, 0);
+
+	/* a 4 KiB frame takes 4.3 s at 9600 baud, beyond rto_max */
+	sim_params(s, slow_big);
+	sim_start(s);
+	sim_until(s, both_up, 1000);
+	transfer(s, 5 * NCMP_MTU_MAX, 0, 60000);
+	ck_assert_uint_eq(s->e[0].arq->stats.timeouts, 0);
+	ck_assert_uint_eq(s->e[0].arq->stats.retransmits, 0);
 	sim_free(s);
 }
 END_TEST
@@ -1234,6 +1255,7 @@ int main(void)
 	tcase_add_test(tc, changing_the_mtu_mid_stream_keeps_the_stream_intact);
 	tcase_add_test(tc, out_of_range_parameters_are_rejected_and_change_nothing);
 	tcase_add_test(tc, the_timeout_follows_the_line_rate_and_the_frame_size);
+	tcase_add_test(tc, big_frames_on_a_slow_line_go_through_without_timeouts);
 	tcase_add_test(tc, stop_and_wait_with_1k_frames_reaches_95_percent_of_the_line_rate);
 	tcase_add_test(tc, acknowledgments_for_frames_never_sent_are_ignored);
 	tcase_add_test(tc, random_faults_never_break_exactly_once_in_order_delivery);

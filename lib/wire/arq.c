@@ -62,26 +62,45 @@ static u8 ncmp_arq_in_flight(const struct ncmp_arq *arq)
 }
 
 /*
- * The timeout covers our largest frame, the peer's largest frame that our
- * ACK may queue behind (both use the same MTU, the smaller of the two),
- * the ACK itself, and rto_min for everything that is not line time.
+ * A timeout covers our frame of @bytes, a frame of the same size from the
+ * peer that the answer may queue behind (both ends use the smaller MTU),
+ * the answer of @reply bytes, and rto_min for all that is not line time.
  */
-static void ncmp_arq_update_rto(struct ncmp_arq *arq)
+static u32 ncmp_arq_timeout(const struct ncmp_arq *arq, u32 bytes, u32 reply)
 {
 	const struct ncmp_arq_params *p = &arq->params;
-	u32 frame = NCMP_WIRE_LEN(NCMP_FRAME_OVERHEAD + ncmp_arq_mtu(arq));
-	u32 ack = NCMP_WIRE_LEN(NCMP_FRAME_OVERHEAD);
-	u32 rto = 2 * ncmp_wire_ms(p->baud, frame) +
-		  ncmp_wire_ms(p->baud, ack) + p->rto_min_ms;
 
-	arq->rto_base = rto < p->rto_max_ms ? rto : p->rto_max_ms;
-	arq->rto_cur = arq->rto_base;
+	return 2 * ncmp_wire_ms(p->baud, bytes) +
+	       ncmp_wire_ms(p->baud, reply) + p->rto_min_ms;
+}
+
+/* Back to the unbacked-off timeout of the current state. */
+static void ncmp_arq_reset_rto(struct ncmp_arq *arq)
+{
+	u32 sync = NCMP_WIRE_LEN(NCMP_FRAME_OVERHEAD + NCMP_SYNC_LEN);
+
+	if (arq->state == NCMP_ARQ_SYNC)
+		arq->rto_cur = ncmp_arq_timeout(arq, sync, sync);
+	else
+		arq->rto_cur = arq->rto_base;
+}
+
+static void ncmp_arq_update_rto(struct ncmp_arq *arq)
+{
+	u32 data = NCMP_WIRE_LEN(NCMP_FRAME_OVERHEAD + ncmp_arq_mtu(arq));
+
+	arq->rto_base = ncmp_arq_timeout(arq, data,
+					 NCMP_WIRE_LEN(NCMP_FRAME_OVERHEAD));
+	ncmp_arq_reset_rto(arq);
 }
 
 static void ncmp_arq_backoff(struct ncmp_arq *arq)
 {
 	u32 max = arq->params.rto_max_ms;
 
+	/* rto_max bounds the backoff, never the time a frame needs */
+	if (max < arq->rto_base)
+		max = arq->rto_base;
 	arq->rto_cur = arq->rto_cur > max / 2 ? max : arq->rto_cur * 2;
 }
 
@@ -222,7 +241,7 @@ static void ncmp_arq_rx_ack(struct ncmp_arq *arq, u8 ack, u32 now)
 	arq->peer_busy = false;
 	arq->rej_rewound = false;
 	arq->attempts = 0;
-	arq->rto_cur = arq->rto_base;
+	ncmp_arq_reset_rto(arq);
 	arq->t_sent = now;
 	arq->ops->event(arq->ctx, NCMP_ARQ_EV_TX_ACKED);
 }
@@ -339,7 +358,7 @@ static void ncmp_arq_rx_session(struct ncmp_arq *arq,
 	if (arq->probing) {
 		arq->probing = false;
 		arq->attempts = 0;
-		arq->rto_cur = arq->rto_base;
+		ncmp_arq_reset_rto(arq);
 	}
 
 	if (h->type == NCMP_FT_RST) {

@@ -90,7 +90,8 @@ struct ncmp_arq_ops {
  * @rto_min_ms: added to the line time of a frame and its ACK to form the
  *	retransmission timeout, so also its lower bound;
  *	1..NCMP_ARQ_RTO_LIMIT_MS
- * @rto_max_ms: upper bound of the timeout, backoff included;
+ * @rto_max_ms: upper bound of the backoff (a timeout is never shorter
+ *	than its frame needs on the line, whatever this says);
  *	rto_min_ms..NCMP_ARQ_RTO_LIMIT_MS
  * @keepalive_ms: silence from the peer before a keepalive probe,
  *	NCMP_ARQ_KEEPALIVE_MIN_MS..NCMP_ARQ_KEEPALIVE_MAX_MS
@@ -225,7 +226,7 @@ struct ncmp_arq_slot {
  * @rej_rewound: a REJ already made us go back to @snd_una
  * @probing: a keepalive or busy poll is waiting for an answer
  * @attempts: unanswered transmissions of the oldest frame, probe or SYNC
- * @rto_base: timeout computed from baud and frame size, clamped
+ * @rto_base: DATA timeout computed from baud, MTU and rto_min
  * @rto_cur: @rto_base after backoff
  * @t_sent: when the timed frame, probe or SYNC was last sent
  * @t_rx: when the last valid frame from the peer arrived
