@@ -10,6 +10,7 @@
  * is how a static model gets speed out of rans.h; the adaptive models of
  * the codec cannot use either (each prediction needs the byte before).
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,7 +19,7 @@
 #include "cdf.h"
 #include "rans.h"
 
-#define LANES	4
+#define LANES	4	/* decode() spells the four out */
 #define RUNS	5
 
 struct model {
@@ -26,6 +27,11 @@ struct model {
 	uint32_t cdf[257];
 	uint32_t start[256], freq[256];
 	uint8_t *slot_byte;	/* 2^bits entries */
+	/*
+	 * For 12 bits, one load per symbol: byte << 24 | (slot - start) << 12
+	 * | freq (a frequency is at most 2^12 - 255, so 12 bits hold it).
+	 */
+	uint32_t *slot_info;
 };
 
 static double now(void)
@@ -48,12 +54,16 @@ static void model_init(struct model *m, const uint8_t *p, size_t n,
 	m->bits = bits;
 	cdf_from_weights(count, bits, m->cdf);
 	m->slot_byte = malloc((size_t)1 << bits);
-	if (!m->slot_byte)
+	m->slot_info = malloc(sizeof(uint32_t) << bits);
+	if (!m->slot_byte || !m->slot_info)
 		exit(1);
 	for (s = 0; s < 256; s++) {
 		m->start[s] = m->cdf[s];
 		m->freq[s] = m->cdf[s + 1] - m->cdf[s];
 		memset(m->slot_byte + m->cdf[s], (int)s, m->freq[s]);
+		for (i = m->cdf[s]; i < m->cdf[s + 1]; i++)
+			m->slot_info[i] = s << 24 | (uint32_t)(i - m->cdf[s]) << 12 |
+					  m->freq[s];
 	}
 }
 
@@ -76,35 +86,91 @@ static uint8_t *encode(const struct model *m, const uint8_t *src, size_t n,
 	return p;
 }
 
+/*
+ * One symbol of lane state x: the decoder d holds the shared position;
+ * with @fast, the caller checked that the bytes are there.
+ */
+static inline uint8_t step(const struct model *m, struct rans_dec *d,
+			   uint32_t *x, unsigned int bits, bool fast)
+{
+	uint32_t slot, start, freq, e;
+	unsigned int s;
+
+	d->x = *x;
+	slot = rans_dec_slot(d, bits);
+	if (bits == 12) {
+		/* start = slot - (slot - start), from the packed entry */
+		e = m->slot_info[slot];
+		s = e >> 24;
+		start = slot - (e >> 12 & 0xfff);
+		freq = e & 0xfff;
+	} else {
+		s = m->slot_byte[slot];
+		start = m->start[s];
+		freq = m->freq[s];
+	}
+	if (fast)
+		rans_dec_advance_fast(d, start, freq, bits);
+	else
+		rans_dec_advance(d, start, freq, bits);
+	*x = d->x;
+	return (uint8_t)s;
+}
+
+/*
+ * Always inlined with a constant @bits (see decode()): shifts by a
+ * constant are cheaper than by a variable, in the loop that counts.
+ */
+static inline __attribute__((always_inline)) int
+decode_bits(const struct model *m, const uint8_t *p, const uint8_t *end,
+	    uint8_t *dst, size_t n, unsigned int bits)
+{
+	uint32_t x0, x1, x2, x3;
+	struct rans_dec d;
+	bool fast;
+	size_t i;
+
+	/* one decoder reads the bytes; the four states take turns in it */
+	rans_dec_init(&d, p, end);
+	x0 = d.x;
+	rans_dec_init(&d, d.p, end);
+	x1 = d.x;
+	rans_dec_init(&d, d.p, end);
+	x2 = d.x;
+	rans_dec_init(&d, d.p, end);
+	x3 = d.x;
+	for (i = 0; i + 4 <= n; i += 4) {
+		/* one bounds check for four symbols */
+		fast = rans_dec_room(&d, 4);
+		dst[i] = step(m, &d, &x0, bits, fast);
+		dst[i + 1] = step(m, &d, &x1, bits, fast);
+		dst[i + 2] = step(m, &d, &x2, bits, fast);
+		dst[i + 3] = step(m, &d, &x3, bits, fast);
+	}
+	if (i < n)
+		dst[i++] = step(m, &d, &x0, bits, false);
+	if (i < n)
+		dst[i++] = step(m, &d, &x1, bits, false);
+	if (i < n)
+		dst[i++] = step(m, &d, &x2, bits, false);
+	d.x = x0;
+	if (!rans_dec_ended(&d))
+		return -1;
+	d.x = x1;
+	if (!rans_dec_ended(&d))
+		return -1;
+	d.x = x2;
+	if (!rans_dec_ended(&d))
+		return -1;
+	d.x = x3;
+	return rans_dec_ended(&d) && d.p == end ? 0 : -1;
+}
+
 static int decode(const struct model *m, const uint8_t *p, const uint8_t *end,
 		  uint8_t *dst, size_t n)
 {
-	unsigned int bits = m->bits, s, k;
-	uint32_t x[LANES];
-	struct rans_dec d;
-	size_t i;
-
-	/* one decoder reads the bytes; the lanes' states take turns in it */
-	rans_dec_init(&d, p, end);
-	for (k = 0; k < LANES; k++) {
-		x[k] = d.x;
-		if (k + 1 < LANES)
-			rans_dec_init(&d, d.p, end);
-	}
-	for (i = 0; i < n; i++) {
-		k = i % LANES;
-		d.x = x[k];
-		s = m->slot_byte[rans_dec_slot(&d, bits)];
-		rans_dec_advance(&d, m->start[s], m->freq[s], bits);
-		x[k] = d.x;
-		dst[i] = (uint8_t)s;
-	}
-	for (k = 0; k < LANES; k++) {
-		d.x = x[k];
-		if (!rans_dec_ended(&d))
-			return -1;
-	}
-	return d.p == end ? 0 : -1;
+	return m->bits == 12 ? decode_bits(m, p, end, dst, n, 12) :
+	       decode_bits(m, p, end, dst, n, 16);
 }
 
 static uint8_t *read_file(const char *path, size_t *n)
@@ -174,6 +240,7 @@ int main(int argc, char **argv)
 			       8.0 * (double)(buf + cap - p) / (double)n,
 			       (double)n / enc / 1e6, (double)n / dec / 1e6);
 			free(m.slot_byte);
+			free(m.slot_info);
 		}
 		free(src);
 		free(buf);

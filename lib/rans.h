@@ -118,26 +118,43 @@ static inline uint32_t rans_dec_slot(const struct rans_dec *d, unsigned int bits
 	return d->x & ((1u << bits) - 1);
 }
 
+/* Whether @symbols more symbols can be decoded without reaching the end. */
+static inline bool rans_dec_room(const struct rans_dec *d, size_t symbols)
+{
+	return (size_t)(d->end - d->p) >= 2 * symbols;
+}
+
 /*
  * Pop the symbol whose range [start, start + freq) holds the slot, then
  * read bytes while x < RANS_L. With bits <= 16 the new x is at least
  * 2^(23 - 16), so it takes at most two bytes: n = [x < 2^23] + [x < 2^15].
  * Reading both candidates and shifting by n does it without a branch on the
- * data (which would be mispredicted half the time); near the end of the
- * input the careful loop runs instead.
+ * data (which would be mispredicted half the time). The caller must know
+ * that two bytes remain (rans_dec_room()); interleaved decoders check once
+ * for several symbols.
  */
+static inline void rans_dec_advance_fast(struct rans_dec *d, uint32_t start,
+					 uint32_t freq, unsigned int bits)
+{
+	uint32_t x = freq * (d->x >> bits) + (d->x & ((1u << bits) - 1)) - start;
+	uint32_t n = (x < RANS_L) + (x < (RANS_L >> 8));
+	uint32_t v = (uint32_t)d->p[0] << 8 | d->p[1];
+
+	d->x = (uint32_t)((uint64_t)x << (8 * n)) | v >> (8 * (2 - n));
+	d->p += n;
+}
+
+/* rans_dec_advance_fast() where room is known, else a careful loop. */
 static inline void rans_dec_advance(struct rans_dec *d, uint32_t start,
 				    uint32_t freq, unsigned int bits)
 {
-	uint32_t x = freq * (d->x >> bits) + (d->x & ((1u << bits) - 1)) - start;
-	uint32_t n = (x < RANS_L) + (x < (RANS_L >> 8)), v;
+	uint32_t x;
 
-	if (d->end - d->p >= 2) {
-		v = (uint32_t)d->p[0] << 8 | d->p[1];
-		d->x = (uint32_t)((uint64_t)x << (8 * n)) | v >> (8 * (2 - n));
-		d->p += n;
+	if (rans_dec_room(d, 1)) {
+		rans_dec_advance_fast(d, start, freq, bits);
 		return;
 	}
+	x = freq * (d->x >> bits) + (d->x & ((1u << bits) - 1)) - start;
 	while (x < RANS_L) {
 		if (d->p == d->end) {
 			/* keep the state valid so a caller may go on */
