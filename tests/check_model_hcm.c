@@ -15,8 +15,8 @@
 #include "ncmp.h"
 #include "wire/crc32.h"
 
-#define MODEL	"models/default.ncmm"
-#define VECTORS	"models/default.vec"
+/* The shipped models; each has parity vectors beside it (NAME.vec). */
+static const char *const models[] = { "default", "large" };
 
 static char *path_of(const char *rel)
 {
@@ -27,13 +27,15 @@ static char *path_of(const char *rel)
 	return buf;
 }
 
-static ncmp_model *load_default(void)
+static ncmp_model *load_model(const char *name)
 {
-	char msg[NCMP_MSG_MAX];
+	char msg[NCMP_MSG_MAX], rel[64];
 	ncmp_model *m;
-	int err = ncmp_model_load_file(&m, path_of(MODEL), msg);
+	int err;
 
-	ck_assert_msg(!err, "%s: %s", MODEL, msg);
+	snprintf(rel, sizeof(rel), "models/%s.ncmm", name);
+	err = ncmp_model_load_file(&m, path_of(rel), msg);
+	ck_assert_msg(!err, "%s: %s", rel, msg);
 	return m;
 }
 
@@ -72,17 +74,19 @@ static size_t read_input(FILE *f, uint8_t *in, size_t max)
 }
 
 /* Every layer, node logit and probability must equal the vectors. */
-static void check_vectors(const struct hcm_net *net)
+static void check_vectors(const struct hcm_net *net, const char *name)
 {
 	static int8_t x[HCM_MAX_CTX * HCM_MAX_WIDTH];
 	static int8_t layers[HCM_MAX_LAYERS][HCM_MAX_WIDTH];
 	static long v[HCM_MAX_CTX * HCM_MAX_WIDTH];
-	FILE *f = fopen(path_of(VECTORS), "r");
 	uint8_t in[1024];
 	size_t n, cnt, nl;
-	char tag[8];
+	char tag[8], rel[64];
+	FILE *f;
 
-	ck_assert_msg(f != NULL, "cannot open %s", VECTORS);
+	snprintf(rel, sizeof(rel), "models/%s.vec", name);
+	f = fopen(path_of(rel), "r");
+	ck_assert_msg(f != NULL, "cannot open %s", rel);
 	n = read_input(f, in, sizeof(in));
 	ck_assert_int_eq(fscanf(f, " layers %zu\n", &nl), 1);
 	ck_assert_uint_eq(nl, net->n_layers + 1);
@@ -123,13 +127,13 @@ static const enum hcm_isa isas[] = {
 
 START_TEST(runtime_matches_the_python_reference_on_every_kernel)
 {
-	ncmp_model *m = load_default();
+	ncmp_model *m = load_model(models[_i]);
 	size_t ran = 0;
 
 	for (size_t i = 0; i < sizeof(isas) / sizeof(isas[0]); i++) {
 		if (hcm_select_isa(isas[i]) != isas[i])
 			continue;
-		check_vectors(hcm_model_net(m));
+		check_vectors(hcm_model_net(m), models[_i]);
 		ran++;
 	}
 	ck_assert_uint_ge(ran, 1);
@@ -164,7 +168,7 @@ static uint8_t *sample(size_t n)
 
 START_TEST(every_kernel_codes_the_same_bytes_and_round_trips)
 {
-	ncmp_model *m = load_default();
+	ncmp_model *m = load_model("default");
 	size_t n = 40000, cap = ncmp_file_bound(n, 4096);
 	uint8_t *src = sample(n), *ref = malloc(cap), *out = malloc(cap);
 	uint8_t *back = malloc(n);
@@ -199,7 +203,7 @@ END_TEST
 /* The model file with one PARM value replaced (same length), CRC fixed. */
 static int load_patched(const char *from, const char *to)
 {
-	FILE *f = fopen(path_of(MODEL), "rb");
+	FILE *f = fopen(path_of("models/default.ncmm"), "rb");
 	size_t len, got;
 	uint8_t *buf, *p;
 	char msg[NCMP_MSG_MAX];
@@ -251,7 +255,8 @@ int main(void)
 	int failed;
 
 	tcase_set_timeout(tc, 300);
-	tcase_add_test(tc, runtime_matches_the_python_reference_on_every_kernel);
+	tcase_add_loop_test(tc, runtime_matches_the_python_reference_on_every_kernel,
+			    0, sizeof(models) / sizeof(models[0]));
 	tcase_add_test(tc, every_kernel_codes_the_same_bytes_and_round_trips);
 	tcase_add_test(tc, malformed_hcm_parameters_are_rejected);
 	suite_add_tcase(s, tc);
