@@ -12,3 +12,9 @@ $(BUILD)/lib/model_builtin.o: models/default.ncmm
 
 # The ncmctl tests of the codec run the program itself.
 $(BUILD)/tests/check_codec_tool: | $(BUILD)/ncmctl
+
+# Cross-architecture determinism of the codec: x86-64 and arm64 (under
+# qemu-aarch64), every kernel, both directions (tests/xarch/run-xarch).
+.PHONY: xarch-check
+xarch-check:
+	@tests/xarch/run-xarch
