@@ -27,17 +27,3 @@ void cdf_from_weights(const uint32_t w[256], unsigned int bits,
 	}
 	cdf[256] = 1u << bits;
 }
-
-unsigned int cdf_find(const uint32_t cdf[257], uint32_t slot)
-{
-	unsigned int lo = 0, hi = 256, mid;
-
-	while (hi - lo > 1) {
-		mid = (lo + hi) / 2;
-		if (cdf[mid] <= slot)
-			lo = mid;
-		else
-			hi = mid;
-	}
-	return lo;
-}

@@ -48,15 +48,13 @@ static inline uint32_t cdf_point(uint64_t p, unsigned int s, unsigned int bits)
 }
 
 /*
- * cdf_from_weights() - the CDF of a model that gives each byte a weight.
+ * cdf_from_weights() - the CDF of a model that gives each byte a weight
+ * (a static order-0 model: bench/codec_rans, the rANS tests).
  * @w: 256 weights, any scale (all zero means uniform)
  * @bits: CDF_BITS_MIN..CDF_BITS_MAX
  * @cdf: out, C(0) .. C(256)
  */
 void cdf_from_weights(const uint32_t w[256], unsigned int bits,
 		      uint32_t cdf[257]);
-
-/* The byte s with cdf[s] <= slot < cdf[s + 1], for slot < cdf[256]. */
-unsigned int cdf_find(const uint32_t cdf[257], uint32_t slot);
 
 #endif /* NCMP_CDF_H */

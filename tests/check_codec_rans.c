@@ -8,6 +8,21 @@
 #include "cdf.h"
 #include "rans.h"
 
+/* The byte s with cdf[s] <= slot < cdf[s + 1], for slot < cdf[256]. */
+static unsigned int cdf_find(const uint32_t *cdf, uint32_t slot)
+{
+	unsigned int lo = 0, hi = 256, mid;
+
+	while (hi - lo > 1) {
+		mid = (lo + hi) / 2;
+		if (cdf[mid] <= slot)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 /* Code @n symbols with one fixed CDF; decode and compare. */
 static size_t round_trip(const uint8_t *sym, size_t n, const uint32_t *cdf,
 			 unsigned int bits, unsigned int lanes)
