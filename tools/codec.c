@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -176,6 +177,42 @@ static int open_input(struct io *io, const char *path, struct stat *st)
 	return NCMCTL_EXIT_OK;
 }
 
+/* The temporary output file, removed if a signal ends the program. */
+static char *volatile pending_tmp;
+
+static void on_signal(int sig)
+{
+	if (pending_tmp)
+		unlink(pending_tmp);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+/* Finish the output: rename it into place if @keep, else remove it. */
+static int close_output(struct io *io, bool keep)
+{
+	int rc = NCMCTL_EXIT_OK;
+
+	if (!io->tmp_path)
+		return rc;
+	if (close(io->out_fd) && keep) {
+		ncmctl_err("%s: %s", io->out_path, strerror(errno));
+		keep = false;
+		rc = NCMCTL_EXIT_FAIL;
+	}
+	if (keep && rename(io->tmp_path, io->out_path)) {
+		ncmctl_err("%s: %s", io->out_path, strerror(errno));
+		rc = NCMCTL_EXIT_FAIL;
+		keep = false;
+	}
+	if (!keep)
+		unlink(io->tmp_path);
+	pending_tmp = NULL;
+	free(io->tmp_path);
+	io->tmp_path = NULL;
+	return rc;
+}
+
 /*
  * Open the output: stdout for a NULL path, else a temporary file beside
  * the output, renamed into place by close_output().
@@ -204,37 +241,22 @@ static int open_output(struct io *io, const char *path, bool force,
 		return NCMCTL_EXIT_FAIL;
 	}
 	io->out_fd = mkstemp(io->tmp_path);
-	if (io->out_fd < 0 || fchmod(io->out_fd, mode)) {
+	if (io->out_fd < 0) {
 		ncmctl_err("%s: %s", path, strerror(errno));
 		free(io->tmp_path);
 		io->tmp_path = NULL;
 		return NCMCTL_EXIT_FAIL;
 	}
+	pending_tmp = io->tmp_path;
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	signal(SIGHUP, on_signal);
+	if (fchmod(io->out_fd, mode)) {
+		ncmctl_err("%s: %s", path, strerror(errno));
+		close_output(io, false);
+		return NCMCTL_EXIT_FAIL;
+	}
 	return NCMCTL_EXIT_OK;
-}
-
-/* Finish the output: rename it into place if @keep, else remove it. */
-static int close_output(struct io *io, bool keep)
-{
-	int rc = NCMCTL_EXIT_OK;
-
-	if (!io->tmp_path)
-		return rc;
-	if (close(io->out_fd) && keep) {
-		ncmctl_err("%s: %s", io->out_path, strerror(errno));
-		keep = false;
-		rc = NCMCTL_EXIT_FAIL;
-	}
-	if (keep && rename(io->tmp_path, io->out_path)) {
-		ncmctl_err("%s: %s", io->out_path, strerror(errno));
-		rc = NCMCTL_EXIT_FAIL;
-		keep = false;
-	}
-	if (!keep)
-		unlink(io->tmp_path);
-	free(io->tmp_path);
-	io->tmp_path = NULL;
-	return rc;
 }
 
 static int write_all(struct io *io, const uint8_t *p, size_t n)
@@ -639,7 +661,7 @@ static int decode_loop(struct io *io, struct decoder *d, size_t have,
 	/* a stream ends by itself: anything after it is not ours */
 	if (in.pos < in.size || (end != NCMP_END &&
 				 (read_some(io, io->ibuf, 1, &n) || n))) {
-		ncmctl_err("%s: data after the end of the stream (offset %" PRIu64 ")",
+		ncmctl_err("%s: data after the end of the coded data (offset %" PRIu64 ")",
 			   io->in_name, coded);
 		return NCMCTL_EXIT_CORRUPT;
 	}
