@@ -46,6 +46,7 @@ struct lane {
 	struct peer *src, *dst;
 	uint8_t *q;		/* bytes on their way to dst */
 	size_t qlen;
+	int idle;		/* the sender had nothing last time we looked */
 	uint64_t overrun;	/* lost to a full queue (--overrun) */
 	uint64_t undelivered;	/* lost because dst went away */
 	uint64_t first_ns, last_ns;	/* first and last byte taken */
@@ -371,8 +372,14 @@ static void lane_queue(struct emu *e, struct lane *l, const uint8_t *b,
 /* Bytes the lane may take from its sender now. */
 static size_t lane_budget(struct emu *e, struct lane *l, uint64_t now)
 {
-	uint64_t n = le_pace_avail(&l->dir, now);
 	uint64_t room = l->qlen < e->qcap ? e->qcap - l->qlen : 0;
+	uint64_t n;
+
+	le_pace_avail(&l->dir, now);
+	/* an idle line starts at once, but saved no credit for a burst */
+	if (l->idle)
+		le_pace_idle(&l->dir);
+	n = le_pace_avail(&l->dir, now);
 
 	if (!e->overrun_mode && n > room)
 		n = room;
@@ -394,10 +401,9 @@ static void lane_pump(struct emu *e, struct lane *l, uint64_t now)
 		l->src->gone = 1;
 		return;
 	}
-	if (r < 0) {
-		le_pace_idle(&l->dir);
+	l->idle = r < 0;
+	if (r < 0)
 		return;
-	}
 	if (!e->have_epoch) {
 		e->epoch_ns = now;
 		e->have_epoch = 1;
@@ -422,6 +428,10 @@ static void lane_wants(struct emu *e, struct lane *l, struct pollfd *pfd,
 		return;
 	if (!e->overrun_mode && l->qlen >= e->qcap)
 		return;		/* POLLOUT on dst wakes us */
+	if (l->idle) {
+		pfd[l->src - e->peer].events |= POLLIN;
+		return;
+	}
 	batch = BATCH_NS * e->cfg.baud / (LE_BITS_PER_BYTE * LE_NSEC_PER_SEC);
 	wait = le_pace_wait_ns(&l->dir, batch ? batch : 1);
 	if (wait) {
