@@ -40,7 +40,6 @@ corpus=${NCMP_CORPUS:-$top/../shared/corpus}
 runs=${RUNS:-3}
 classes=${CLASSES:-code json log mixed telemetry-binary telemetry-text}
 result=${NCMP_BENCH_OUT:-$top/bench/results/codec.md}
-N=$top/build/ncmctl
 O2=$top/tests/golden/o2mix.ncmm
 export NCMP_MODEL_PATH=$top/tests/golden
 CODECS="ncmp ncmp-o2mix gzip xz zstd brotli"
@@ -49,6 +48,9 @@ CODECS="ncmp ncmp-o2mix gzip xz zstd brotli"
 make -C "$top" -s build/ncmctl build/bench/codec_rans
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+# run copies: a rebuild during the run must not change or break them
+cp "$top/build/ncmctl" "$top/build/bench/codec_rans" "$work/"
+N=$work/ncmctl
 
 # ---- the codecs ------------------------------------------------------------
 
@@ -264,7 +266,7 @@ rss() {	# ARGS...: peak RSS of ncmctl in KiB
 	echo "### The rANS coder alone (static order-0 model)"
 	echo
 	# shellcheck disable=SC2046
-	"$top/build/bench/codec_rans" $(for c in $classes; do echo "$work/$c.cat"; done)
+	"$work/codec_rans" $(for c in $classes; do echo "$work/$c.cat"; done)
 	echo
 	echo "### Peak RSS of ncmctl"
 	echo
