@@ -271,10 +271,10 @@ dkms-uninstall:
 
 # arm64: Debian's arm64 kernel packages unpacked into ARM64_ROOT, built
 # against with the host's kbuild; userspace with aarch64-linux-gnu-gcc and
-# the arm64 libnl from the same place. Objects go to ARM64_BUILD, which the
-# VM runner's --arch arm64 takes its guest programs from.
-ARM64_ROOT  ?= $(BUILD)/arm64-root
-ARM64_BUILD ?= $(BUILD)/arm64
+# the arm64 libnl from the same place. Objects go to $(BUILD)/arm64, where
+# the VM runner's --arch arm64 takes its guest programs from.
+ARM64_ROOT  ?= $(abspath $(BUILD)/arm64-root)
+ARM64_BUILD := $(BUILD)/arm64
 ARM64_CROSS ?= aarch64-linux-gnu-
 ARM64_LIBS  := $(ARM64_ROOT)/lib/aarch64-linux-gnu
 ARM64_BYTES ?=
@@ -297,7 +297,7 @@ arm64-userspace: arm64-fetch
 		NL_LIBS="-L$(ARM64_LIBS) -Wl,-rpath-link,$(ARM64_LIBS) -lnl-genl-3 -lnl-3"
 
 arm64-test: arm64 $(LINKEMU)
-	@NCMP_ARM64_ROOT=$(ARM64_ROOT) selftests/vm-arm64/run \
+	@BUILD=$(BUILD) NCMP_ARM64_ROOT=$(ARM64_ROOT) selftests/vm-arm64/run \
 		$(if $(ARM64_BYTES),--bytes $(ARM64_BYTES))
 
 # === end of packaging =======================================================
