@@ -153,6 +153,33 @@ START_TEST(coded_data_is_not_written_to_a_terminal)
 }
 END_TEST
 
+START_TEST(progress_shows_on_a_terminal_only)
+{
+	int master = posix_openpt(O_RDWR | O_NOCTTY);
+	char cmd[256], tty[4096];
+	ssize_t n;
+
+	ck_assert_int_ge(master, 0);
+	ck_assert(!grantpt(master) && !unlockpt(master));
+	sample("/a.log", 300000);
+	snprintf(cmd, sizeof(cmd), "$N encode -m $M a.log 2> %s", ptsname(master));
+	OK("%s", cmd);
+	n = read(master, tty, sizeof(tty) - 1);
+	ck_assert_int_gt(n, 0);
+	tty[n] = 0;
+	ck_assert_msg(strstr(tty, "ncmctl: a.log: 0.3 MiB, coded") &&
+		      strstr(tty, "MB/s"), "'%s'", tty);
+	/* not on a file, and not with -q */
+	OK("$N encode -f -m $M a.log && test ! -s .stderr");
+	snprintf(cmd, sizeof(cmd), "$N encode -q -f -m $M a.log 2> %s",
+		 ptsname(master));
+	OK("%s", cmd);
+	ck_assert(!fcntl(master, F_SETFL, O_NONBLOCK));
+	ck_assert_int_lt(read(master, tty, sizeof(tty)), 0);
+	close(master);
+}
+END_TEST
+
 START_TEST(thread_counts_give_identical_files)
 {
 	sample("/a.log", 300000);
@@ -313,6 +340,7 @@ static Suite *tool_suite(void)
 	tcase_add_test(tc, pipes_go_through_stdin_and_stdout);
 	tcase_add_test(tc, existing_output_is_kept_without_f);
 	tcase_add_test(tc, coded_data_is_not_written_to_a_terminal);
+	tcase_add_test(tc, progress_shows_on_a_terminal_only);
 	tcase_add_test(tc, thread_counts_give_identical_files);
 	tcase_add_test(tc, damaged_input_exits_3_and_names_block_and_offset);
 	tcase_add_test(tc, other_bad_input_exits_3);
