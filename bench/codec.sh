@@ -143,7 +143,7 @@ for c in $classes; do
 	find "$d" -type f | sort >"$work/$c.files"
 	xargs -a "$work/$c.files" cat >"$work/$c.cat"
 	RAW[$c]=$(size "$work/$c.cat")
-	big=$(xargs -a "$work/$c.files" ls -S | head -1)
+	big=$(xargs -a "$work/$c.files" stat -c '%s %n' | sort -n | tail -1 | cut -d' ' -f2-)
 	if [ -z "$rss_file" ] || [ "$(size "$big")" -gt "$(size "$rss_file")" ]; then
 		rss_file=$big
 	fi
