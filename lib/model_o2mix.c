@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * "o2mix": adaptive order-0, order-1 and order-2 byte statistics, mixed by
- * Witten-Bell interpolation. It needs no weights; it is the placeholder that
- * the pretrained model replaces behind the same interface, and the fast
- * model for tests. docs/CODEC.md describes it as an algorithm.
+ * Witten-Bell interpolation. It needs no weights. It was the placeholder
+ * that let the formats be built before the pretrained model, and it stays
+ * the fast model of the tests. docs/CODEC.md describes it as an algorithm.
  *
  * For each order k the state keeps a count per byte in the current context
  * (the last k bytes): n_k(s), their total T_k and the number of bytes seen,
@@ -16,12 +16,12 @@
  * that of the uniform share, so the cumulative weight is
  * P(s) = sum_k a_k F_k(s) + u s with F_k(s) the counts of bytes below s, and
  * cdf.h turns P into the CDF (the code keeps a_k and u multiplied by the
- * CDF scale, which saves a multiplication per step and changes nothing). The counts live in a two-level Fenwick tree
- * (a tree over 16 groups of 16 bytes, and a tree within each group), so
- * F_k(s), an increment and the decoder's search for the slot's byte take
- * 4 + 4 steps instead of a pass over 256 bytes, and touch two cache lines
- * of a row: the decoder's search is a chain of dependent loads, so cache
- * lines, not arithmetic, set its speed.
+ * CDF scale, which saves a multiplication per step and changes nothing).
+ *
+ * The counts live in a two-level Fenwick tree (a tree over 16 groups of 16
+ * bytes, and a tree within each group), so F_k(s), an increment and the
+ * decoder's search for the slot's byte take 4 + 4 steps instead of a pass
+ * over 256 bytes, and touch two cache lines of a row.
  *
  * Counts grow by "inc" per byte and are halved (rounding up, so a seen byte
  * stays seen) when T_k exceeds "limit<k>", which makes the model follow
