@@ -25,7 +25,6 @@
 #define CTR_LIMIT	255	/* counters adapt at >= 1/(limit + 1.5) */
 #define MIX_SETS	(8 * 4)	/* mixer weight sets: bit position x match */
 #define MIX_LR		6
-#define MIX_SHIFT	13
 #define APM_RATE	6
 #define APM_CTX		(256 * 16)
 
@@ -39,7 +38,6 @@ struct hcm_state {
 	uint64_t hist;			/* last 8 bytes, newest in the low byte */
 	uint32_t c0;			/* 1, then the byte's bits so far */
 	uint32_t bitpos;
-	uint32_t n_in;			/* mixer inputs in use */
 	uint32_t n_adapt;		/* adaptive contexts: the net's + extra */
 	uint32_t ctx_hash[HCM_MAX_CTX + HCM_EXTRA];	/* this byte's */
 	uint32_t *ctr;			/* n_adapt tables of 2^log2_size */
@@ -49,7 +47,7 @@ struct hcm_state {
 	uint32_t ctr0[256];		/* order 0 */
 	int8_t x[HCM_KERN_MAX_IN] __attribute__((aligned(32)));
 	int8_t h[HCM_MAX_WIDTH];	/* network output for this byte */
-	int32_t st[HCM_NIN];		/* mixer inputs (stretched) */
+	int32_t st[HCM_NIN];		/* mixer inputs; unused ones stay 0 */
 	int32_t mix_w[MIX_SETS][HCM_NIN];
 	int32_t *mix_cur;
 	int32_t pr_mix;
@@ -145,11 +143,6 @@ static uint64_t hist_of(const uint8_t *hist, size_t n)
 	return v;
 }
 
-static int32_t rshift_round(int32_t acc, uint32_t s)
-{
-	return (acc + (1 << (s - 1))) >> s;
-}
-
 static int32_t clamp(int32_t v, int32_t lo, int32_t hi)
 {
 	return v < lo ? lo : v > hi ? hi : v;
@@ -163,8 +156,8 @@ static void trunk(const struct hcm_net *net, const uint32_t *hash,
 		  uint64_t hist, int8_t *x, int8_t (*layers)[HCM_MAX_WIDTH],
 		  int8_t *h)
 {
-	int8_t a[HCM_MAX_WIDTH] __attribute__((aligned(32)));
-	int32_t acc[HCM_MAX_WIDTH];
+	const struct hcm_kernels *kern = hcm_kern;
+	int8_t a[2][HCM_MAX_WIDTH] __attribute__((aligned(32)));
 	const int8_t *in = x;
 
 	for (uint32_t k = 0; k < net->n_ctx; k++) {
@@ -177,15 +170,12 @@ static void trunk(const struct hcm_net *net, const uint32_t *hash,
 	for (uint32_t l = 0; l < net->n_layers; l++) {
 		const struct hcm_layer *ly = &net->layer[l];
 
-		hcm_gemv(ly->w, in, acc, ly->n_out, ly->n_in);
-		for (uint32_t j = 0; j < ly->n_out; j++)
-			a[j] = (int8_t)clamp(rshift_round(acc[j] + ly->b[j],
-							  ly->shift), 0, 127);
+		kern->layer(ly, in, l == 0, a[l & 1]);
 		if (layers)
-			memcpy(layers[l], a, ly->n_out);
-		in = a;
+			memcpy(layers[l], a[l & 1], ly->n_out);
+		in = a[l & 1];
 	}
-	memcpy(h, a, net->layer[net->n_layers - 1].n_out);
+	memcpy(h, in, net->layer[net->n_layers - 1].n_out);
 }
 
 void hcm_net_trunk(const struct hcm_net *net, const uint8_t *hist, size_t n,
@@ -209,10 +199,10 @@ int hcm_net_node_logit(const struct hcm_net *net, const int8_t *h,
 		       unsigned int node)
 {
 	uint32_t width = net->layer[net->n_layers - 1].n_out;
-	int32_t acc;
+	int32_t acc = hcm_kern->dot_u7(net->head_w + (size_t)node * width, h,
+				       width);
 
-	hcm_gemv(net->head_w + (size_t)node * width, h, &acc, 1, width);
-	return clamp(rshift_round(acc + net->head_b[node], net->head_shift),
+	return clamp(hcm_round_shift(acc + net->head_b[node], net->head_shift),
 		     -STRETCH_MAX, STRETCH_MAX);
 }
 
@@ -441,7 +431,6 @@ void hcm_state_reset(struct hcm_state *st)
 	st->match_len = 0;
 	st->c0 = 1;
 	st->bitpos = 0;
-	st->n_in = st->n_adapt + 4;
 	byte_start(st);
 	nibble_start(st);
 }
@@ -486,7 +475,7 @@ unsigned int hcm_predict(struct hcm_state *st)
 	const struct hcm_net *net = st->net;
 	int32_t *in = st->st;
 	uint32_t n = 0, mset, node = nibble_node(st);
-	int64_t dot = 0;
+	int64_t dot;
 	int32_t pr;
 
 	in[n++] = hcm_net_node_logit(net, st->h, st->c0);
@@ -506,8 +495,7 @@ unsigned int hcm_predict(struct hcm_state *st)
 	mset = st->bitpos * 4 + (st->match_bit < 0 ? 0 :
 				 st->match_len < 16 ? 1 + (uint32_t)st->match_bit : 3);
 	st->mix_cur = st->mix_w[mset];
-	for (uint32_t i = 0; i < n; i++)
-		dot += (int64_t)in[i] * st->mix_cur[i];
+	dot = hcm_kern->mix_dot(in, st->mix_cur);
 	st->pr_mix = squash((int32_t)clamp((int32_t)(dot >> 16), -STRETCH_MAX,
 					   STRETCH_MAX));
 	st->apm_idx = (uint32_t)(st->hist & 15) << 8 | st->c0;
@@ -560,8 +548,7 @@ void hcm_update(struct hcm_state *st, unsigned int bit)
 	int32_t err = (((int32_t)bit << 12) - st->pr_mix) * MIX_LR;
 	uint32_t node = nibble_node(st);
 
-	for (uint32_t i = 0; i < st->n_in; i++)
-		st->mix_cur[i] += (st->st[i] * err) >> MIX_SHIFT;
+	hcm_kern->mix_update(st->mix_cur, st->st, err);
 	ctr_update(&st->ctr0[st->c0], bit);
 	for (uint32_t k = 0; k < st->n_adapt; k++)
 		ctr_update(&st->slot[k][node], bit);

@@ -19,6 +19,7 @@
 #ifndef NCMP_MODEL_HCM_H
 #define NCMP_MODEL_HCM_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -38,6 +39,7 @@ struct hcm_layer {
 	uint32_t n_in;		/* multiple of 16 */
 	uint32_t n_out;		/* multiple of 16 */
 	uint32_t shift;
+	bool w_s7;		/* no weight is -128 (false is always safe) */
 };
 
 /* The immutable network; its arrays belong to whoever loaded the model. */

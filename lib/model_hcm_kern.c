@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * hcm int8 kernels: y[j] = w[j] . x for int8 w and x, in scalar C, AVX2
- * and NEON. Products of two int8 fit in 15 bits and the sums in int32
- * without overflow for any n the model allows (n <= 2048), and no
- * instruction used saturates, so every path returns the same integers.
+ * hcm int8 kernels: dense layers (y = w . x, requantised to 0..127) and the
+ * head's dot products, in scalar C, AVX2 and NEON. Products of two int8
+ * fit in 15 bits and the sums in int32 without overflow for any n the
+ * model allows (n <= 2048), and no instruction used saturates on the
+ * values it is given, so every path returns the same integers.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +33,56 @@ static void gemv_scalar(const int8_t *w, const int8_t *x, int32_t *y,
 	}
 }
 
+static void requant_scalar(const struct hcm_layer *ly, const int32_t *acc,
+			   int8_t *y)
+{
+	for (uint32_t j = 0; j < ly->n_out; j++) {
+		int32_t v = hcm_round_shift(acc[j] + ly->b[j], ly->shift);
+
+		y[j] = (int8_t)(v < 0 ? 0 : v > 127 ? 127 : v);
+	}
+}
+
+static void layer_scalar(const struct hcm_layer *ly, const int8_t *x,
+			 bool x_signed, int8_t *y)
+{
+	int32_t acc[HCM_MAX_WIDTH];
+
+	(void)x_signed;
+	gemv_scalar(ly->w, x, acc, ly->n_out, ly->n_in);
+	requant_scalar(ly, acc, y);
+}
+
+static int32_t dot_scalar(const int8_t *w, const int8_t *x, uint32_t n)
+{
+	int32_t acc;
+
+	gemv_scalar(w, x, &acc, 1, n);
+	return acc;
+}
+
+static int64_t mix_dot_scalar(const int32_t *x, const int32_t *w)
+{
+	int64_t dot = 0;
+
+	for (uint32_t i = 0; i < HCM_NIN; i++)
+		dot += (int64_t)x[i] * w[i];
+	return dot;
+}
+
+static void mix_update_scalar(int32_t *w, const int32_t *x, int32_t err)
+{
+	for (uint32_t i = 0; i < HCM_NIN; i++)
+		w[i] += (x[i] * err) >> HCM_MIX_SHIFT;
+}
+
+static const struct hcm_kernels kern_scalar = {
+	.layer = layer_scalar,
+	.dot_u7 = dot_scalar,
+	.mix_dot = mix_dot_scalar,
+	.mix_update = mix_update_scalar,
+};
+
 #ifdef HCM_HAVE_AVX2
 __attribute__((target("avx2")))
 static inline int32_t hsum_avx2(__m256i v)
@@ -44,44 +95,32 @@ static inline int32_t hsum_avx2(__m256i v)
 	return _mm_cvtsi128_si32(s);
 }
 
-/* Sign-extend to 16 bits, then vpmaddwd: exact, never saturates. */
+/* The four sums of four accumulators, in order. */
 __attribute__((target("avx2")))
-static void gemv_avx2(const int8_t *w, const int8_t *x, int32_t *y,
-		      uint32_t n_out, uint32_t n_in)
+static inline __m128i hsum4_avx2(__m256i a0, __m256i a1, __m256i a2,
+				 __m256i a3)
+{
+	a0 = _mm256_hadd_epi32(a0, a1);
+	a2 = _mm256_hadd_epi32(a2, a3);
+	a0 = _mm256_hadd_epi32(a0, a2);
+	return _mm_add_epi32(_mm256_castsi256_si128(a0),
+			     _mm256_extracti128_si256(a0, 1));
+}
+
+/*
+ * Any int8 x and w: sign-extend both to 16 bits, then vpmaddwd (exact).
+ * Only for a first layer whose weights hold -128.
+ */
+__attribute__((target("avx2")))
+static void gemv_wide_avx2(const int8_t *w, const int8_t *x, int32_t *y,
+			   uint32_t n_out, uint32_t n_in)
 {
 	int16_t xs[HCM_KERN_MAX_IN] __attribute__((aligned(32)));
 
 	for (uint32_t i = 0; i < n_in; i += 16)
 		_mm256_store_si256((__m256i *)(xs + i), _mm256_cvtepi8_epi16(
 			_mm_loadu_si128((const __m128i *)(x + i))));
-	uint32_t j = 0;
-
-	for (; j + 4 <= n_out; j += 4) {
-		const int8_t *row = w + (size_t)j * n_in;
-		__m256i acc[4];
-		__m128i s;
-
-		for (int r = 0; r < 4; r++)
-			acc[r] = _mm256_setzero_si256();
-		for (uint32_t i = 0; i < n_in; i += 16) {
-			__m256i xv = _mm256_load_si256((const __m256i *)(xs + i));
-
-			for (int r = 0; r < 4; r++) {
-				__m256i wv = _mm256_cvtepi8_epi16(_mm_loadu_si128(
-					(const __m128i *)(row + r * n_in + i)));
-
-				acc[r] = _mm256_add_epi32(acc[r],
-							  _mm256_madd_epi16(wv, xv));
-			}
-		}
-		acc[0] = _mm256_hadd_epi32(acc[0], acc[1]);
-		acc[2] = _mm256_hadd_epi32(acc[2], acc[3]);
-		acc[0] = _mm256_hadd_epi32(acc[0], acc[2]);
-		s = _mm_add_epi32(_mm256_castsi256_si128(acc[0]),
-				  _mm256_extracti128_si256(acc[0], 1));
-		_mm_storeu_si128((__m128i *)(y + j), s);
-	}
-	for (; j < n_out; j++) {
+	for (uint32_t j = 0; j < n_out; j++) {
 		const int8_t *row = w + (size_t)j * n_in;
 		__m256i acc = _mm256_setzero_si256();
 
@@ -95,6 +134,171 @@ static void gemv_avx2(const int8_t *w, const int8_t *x, int32_t *y,
 		y[j] = hsum_avx2(acc);
 	}
 }
+
+/* 32 bytes at @p, or 16 and zeros when only 16 are left. */
+__attribute__((target("avx2")))
+static inline __m256i load32_avx2(const int8_t *p, uint32_t left)
+{
+	if (left >= 32)
+		return _mm256_loadu_si256((const __m256i *)p);
+	return _mm256_inserti128_si256(_mm256_setzero_si256(),
+				       _mm_loadu_si128((const __m128i *)p), 0);
+}
+
+/*
+ * acc += w . x over 32 bytes with vpmaddubsw (u8 x s8, pairs added to s16
+ * with saturation) and vpmaddwd by ones. With one factor at most 127 in
+ * magnitude and the other at most 128, a pair is at most 32512: it never
+ * saturates. Activations (0..127) go in as they are; signed embeddings as
+ * |x| with their sign moved onto w (vpsignb), which needs w != -128.
+ */
+__attribute__((target("avx2")))
+static inline __m256i mac_avx2(__m256i acc, __m256i x, __m256i w, bool sign)
+{
+	__m256i xu = x;
+
+	if (sign) {
+		xu = _mm256_abs_epi8(x);
+		w = _mm256_sign_epi8(w, x);
+	}
+	return _mm256_add_epi32(acc, _mm256_madd_epi16(
+		_mm256_maddubs_epi16(xu, w), _mm256_set1_epi16(1)));
+}
+
+/* Eight rows of w (@r, rows @n apart) against 32 bytes of x. */
+__attribute__((target("avx2"), always_inline))
+static inline void mac8_avx2(__m256i *a, __m256i x, const int8_t *r,
+			     uint32_t n, uint32_t left, bool sign)
+{
+	a[0] = mac_avx2(a[0], x, load32_avx2(r, left), sign);
+	a[1] = mac_avx2(a[1], x, load32_avx2(r + n, left), sign);
+	a[2] = mac_avx2(a[2], x, load32_avx2(r + 2 * n, left), sign);
+	a[3] = mac_avx2(a[3], x, load32_avx2(r + 3 * n, left), sign);
+	a[4] = mac_avx2(a[4], x, load32_avx2(r + 4 * n, left), sign);
+	a[5] = mac_avx2(a[5], x, load32_avx2(r + 5 * n, left), sign);
+	a[6] = mac_avx2(a[6], x, load32_avx2(r + 6 * n, left), sign);
+	a[7] = mac_avx2(a[7], x, load32_avx2(r + 7 * n, left), sign);
+}
+
+/* y = w . x, eight rows at a time; see mac_avx2() for @sign. */
+__attribute__((target("avx2"), always_inline))
+static inline void gemv_u8_avx2(const int8_t *w, const int8_t *x, int32_t *y,
+				uint32_t n_out, uint32_t n_in, bool sign)
+{
+	for (uint32_t j = 0; j < n_out; j += 8) {
+		const int8_t *r = w + (size_t)j * n_in;
+		__m256i a[8];
+		uint32_t i;
+
+		for (int k = 0; k < 8; k++)
+			a[k] = _mm256_setzero_si256();
+		for (i = 0; i + 32 <= n_in; i += 32)
+			mac8_avx2(a, _mm256_loadu_si256((const __m256i *)(x + i)),
+				  r + i, n_in, 32, sign);
+		if (i < n_in)
+			mac8_avx2(a, load32_avx2(x + i, 16), r + i, n_in, 16,
+				  sign);
+		_mm_storeu_si128((__m128i *)(y + j),
+				 hsum4_avx2(a[0], a[1], a[2], a[3]));
+		_mm_storeu_si128((__m128i *)(y + j + 4),
+				 hsum4_avx2(a[4], a[5], a[6], a[7]));
+	}
+}
+
+/* Bias, rounding shift, and saturating packs clamp to 0..127, 16 at a time. */
+__attribute__((target("avx2")))
+static void requant_avx2(const struct hcm_layer *ly, const int32_t *acc,
+			 int8_t *y)
+{
+	__m256i rnd = _mm256_set1_epi32(1 << (ly->shift - 1));
+	__m128i cnt = _mm_cvtsi32_si128((int)ly->shift);
+
+	for (uint32_t j = 0; j < ly->n_out; j += 16) {
+		__m256i v[2], p;
+		__m128i q;
+
+		for (int k = 0; k < 2; k++) {
+			v[k] = _mm256_add_epi32(
+				_mm256_loadu_si256((const __m256i *)(acc + j + 8 * k)),
+				_mm256_loadu_si256((const __m256i *)(ly->b + j + 8 * k)));
+			v[k] = _mm256_sra_epi32(_mm256_add_epi32(v[k], rnd), cnt);
+		}
+		p = _mm256_permute4x64_epi64(_mm256_packs_epi32(v[0], v[1]), 0xd8);
+		q = _mm_packs_epi16(_mm256_castsi256_si128(p),
+				    _mm256_extracti128_si256(p, 1));
+		_mm_storeu_si128((__m128i *)(y + j),
+				 _mm_max_epi8(q, _mm_setzero_si128()));
+	}
+}
+
+__attribute__((target("avx2")))
+static void layer_avx2(const struct hcm_layer *ly, const int8_t *x,
+		       bool x_signed, int8_t *y)
+{
+	int32_t acc[HCM_MAX_WIDTH] __attribute__((aligned(32)));
+
+	if (!x_signed)
+		gemv_u8_avx2(ly->w, x, acc, ly->n_out, ly->n_in, false);
+	else if (ly->w_s7)
+		gemv_u8_avx2(ly->w, x, acc, ly->n_out, ly->n_in, true);
+	else
+		gemv_wide_avx2(ly->w, x, acc, ly->n_out, ly->n_in);
+	requant_avx2(ly, acc, y);
+}
+
+__attribute__((target("avx2")))
+static int32_t dot_u7_avx2(const int8_t *w, const int8_t *x, uint32_t n)
+{
+	__m256i acc = _mm256_setzero_si256();
+
+	for (uint32_t i = 0; i < n; i += 32)
+		acc = mac_avx2(acc, load32_avx2(x + i, n - i),
+			       load32_avx2(w + i, n - i), false);
+	return hsum_avx2(acc);
+}
+
+/* 32 x 32 -> 64-bit products of the even, then the odd lanes. */
+__attribute__((target("avx2")))
+static int64_t mix_dot_avx2(const int32_t *x, const int32_t *w)
+{
+	__m256i acc = _mm256_setzero_si256();
+	__m128i s;
+
+	for (uint32_t i = 0; i < HCM_NIN; i += 8) {
+		__m256i xv = _mm256_loadu_si256((const __m256i *)(x + i));
+		__m256i wv = _mm256_loadu_si256((const __m256i *)(w + i));
+
+		acc = _mm256_add_epi64(acc, _mm256_mul_epi32(xv, wv));
+		acc = _mm256_add_epi64(acc, _mm256_mul_epi32(
+			_mm256_srli_epi64(xv, 32), _mm256_srli_epi64(wv, 32)));
+	}
+	s = _mm_add_epi64(_mm256_castsi256_si128(acc),
+			  _mm256_extracti128_si256(acc, 1));
+	s = _mm_add_epi64(s, _mm_unpackhi_epi64(s, s));
+	return _mm_cvtsi128_si64(s);
+}
+
+__attribute__((target("avx2")))
+static void mix_update_avx2(int32_t *w, const int32_t *x, int32_t err)
+{
+	__m256i e = _mm256_set1_epi32(err);
+
+	for (uint32_t i = 0; i < HCM_NIN; i += 8) {
+		__m256i d = _mm256_srai_epi32(_mm256_mullo_epi32(
+			_mm256_loadu_si256((const __m256i *)(x + i)), e),
+			HCM_MIX_SHIFT);
+		__m256i *p = (__m256i *)(w + i);
+
+		_mm256_storeu_si256(p, _mm256_add_epi32(_mm256_loadu_si256(p), d));
+	}
+}
+
+static const struct hcm_kernels kern_avx2 = {
+	.layer = layer_avx2,
+	.dot_u7 = dot_u7_avx2,
+	.mix_dot = mix_dot_avx2,
+	.mix_update = mix_update_avx2,
+};
 
 static bool cpu_has_avx2(void)
 {
@@ -123,21 +327,46 @@ static void gemv_neon(const int8_t *w, const int8_t *x, int32_t *y,
 		y[j] = vaddvq_s32(acc);
 	}
 }
+
+static void layer_neon(const struct hcm_layer *ly, const int8_t *x,
+		       bool x_signed, int8_t *y)
+{
+	int32_t acc[HCM_MAX_WIDTH];
+
+	(void)x_signed;
+	gemv_neon(ly->w, x, acc, ly->n_out, ly->n_in);
+	requant_scalar(ly, acc, y);
+}
+
+static int32_t dot_neon(const int8_t *w, const int8_t *x, uint32_t n)
+{
+	int32_t acc;
+
+	gemv_neon(w, x, &acc, 1, n);
+	return acc;
+}
+
+static const struct hcm_kernels kern_neon = {
+	.layer = layer_neon,
+	.dot_u7 = dot_neon,
+	.mix_dot = mix_dot_scalar,
+	.mix_update = mix_update_scalar,
+};
 #endif
 
-static hcm_gemv_fn gemv_for(enum hcm_isa isa)
+static const struct hcm_kernels *kernels_for(enum hcm_isa isa)
 {
 	switch (isa) {
 #ifdef HCM_HAVE_AVX2
 	case HCM_ISA_AVX2:
-		return cpu_has_avx2() ? gemv_avx2 : NULL;
+		return cpu_has_avx2() ? &kern_avx2 : NULL;
 #endif
 #ifdef HCM_HAVE_NEON
 	case HCM_ISA_NEON:
-		return gemv_neon;
+		return &kern_neon;
 #endif
 	case HCM_ISA_SCALAR:
-		return gemv_scalar;
+		return &kern_scalar;
 	default:
 		return NULL;
 	}
@@ -158,7 +387,7 @@ static enum hcm_isa isa_from_env(void)
 	return HCM_ISA_AUTO;
 }
 
-hcm_gemv_fn hcm_gemv = gemv_scalar;
+const struct hcm_kernels *hcm_kern = &kern_scalar;
 static enum hcm_isa hcm_isa_cur = HCM_ISA_SCALAR;
 
 enum hcm_isa hcm_select_isa(enum hcm_isa isa)
@@ -166,23 +395,23 @@ enum hcm_isa hcm_select_isa(enum hcm_isa isa)
 	static const enum hcm_isa best[] = {
 		HCM_ISA_AVX2, HCM_ISA_NEON, HCM_ISA_SCALAR,
 	};
-	hcm_gemv_fn fn = NULL;
+	const struct hcm_kernels *k = NULL;
 
 	if (isa == HCM_ISA_AUTO)
 		isa = isa_from_env();
 	if (isa != HCM_ISA_AUTO) {
-		fn = gemv_for(isa);
+		k = kernels_for(isa);
 	} else {
-		for (size_t i = 0; !fn; i++) {
+		for (size_t i = 0; !k; i++) {
 			isa = best[i];
-			fn = gemv_for(isa);
+			k = kernels_for(isa);
 		}
 	}
-	if (!fn) {
+	if (!k) {
 		isa = HCM_ISA_SCALAR;
-		fn = gemv_scalar;
+		k = &kern_scalar;
 	}
-	__atomic_store_n(&hcm_gemv, fn, __ATOMIC_RELAXED);
+	__atomic_store_n(&hcm_kern, k, __ATOMIC_RELAXED);
 	__atomic_store_n(&hcm_isa_cur, isa, __ATOMIC_RELAXED);
 	return isa;
 }

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* hcm int8 matrix-vector kernels (internal to model_hcm*.c). */
+/* hcm int8 kernels (internal to model_hcm*.c). */
 #ifndef NCMP_MODEL_HCM_KERN_H
 #define NCMP_MODEL_HCM_KERN_H
 
@@ -11,12 +11,34 @@
 /* Longest input vector a layer may have. */
 #define HCM_KERN_MAX_IN	(HCM_MAX_CTX * HCM_MAX_WIDTH)
 
-/* y[j] = sum_i w[j * n_in + i] * x[i]; n_in a multiple of 16. */
-typedef void (*hcm_gemv_fn)(const int8_t *w, const int8_t *x, int32_t *y,
-			    uint32_t n_out, uint32_t n_in);
+/* (acc + 2^(s-1)) >> s: round half up, as the Python reference does. */
+static inline int32_t hcm_round_shift(int32_t acc, uint32_t s)
+{
+	return (acc + (1 << (s - 1))) >> s;
+}
 
-/* The kernel hcm_select_isa() chose; scalar until then. */
-extern hcm_gemv_fn hcm_gemv;
+/* The mixer's learning rate: w += (x * err) >> HCM_MIX_SHIFT. */
+#define HCM_MIX_SHIFT	13
+
+/* One set of kernels; every set returns the same integers. */
+struct hcm_kernels {
+	/*
+	 * A dense layer: y[j] = clamp(round_shift(b[j] + w[j] . x), 0, 127).
+	 * @x_signed: x may hold any int8 (embeddings); otherwise it is an
+	 * activation in 0..127.
+	 */
+	void (*layer)(const struct hcm_layer *ly, const int8_t *x,
+		      bool x_signed, int8_t *y);
+	/* w . x for an activation x in 0..127; n a multiple of 16. */
+	int32_t (*dot_u7)(const int8_t *w, const int8_t *x, uint32_t n);
+	/* The mixer over all HCM_NIN inputs (unused ones are 0): x . w ... */
+	int64_t (*mix_dot)(const int32_t *x, const int32_t *w);
+	/* ... and its update, w[i] += (x[i] * err) >> HCM_MIX_SHIFT. */
+	void (*mix_update)(int32_t *w, const int32_t *x, int32_t err);
+};
+
+/* The kernels hcm_select_isa() chose; scalar until then. */
+extern const struct hcm_kernels *hcm_kern;
 
 enum hcm_isa hcm_current_isa(void);
 

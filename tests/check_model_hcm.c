@@ -142,6 +142,95 @@ START_TEST(runtime_matches_the_python_reference_on_every_kernel)
 }
 END_TEST
 
+/*
+ * A net of random weights with the extremes (-128, 127) everywhere, two
+ * layers and a 16-byte tail: every kernel must compute what the scalar
+ * path does, whether the first layer's weights hold -128 (_i == 0: the
+ * kernels may not move the embeddings' sign onto them) or not (_i == 1).
+ */
+static uint32_t rnd_state;
+
+static int8_t rnd_i8(int lo)
+{
+	rnd_state = rnd_state * 1103515245 + 12345;
+	switch (rnd_state >> 29) {
+	case 0:
+		return (int8_t)lo;
+	case 1:
+		return 127;
+	default:
+		return (int8_t)(lo + (int)((rnd_state >> 8) % (uint32_t)(128 - lo)));
+	}
+}
+
+static int8_t *rnd_tensor(size_t n, int lo)
+{
+	int8_t *t = malloc(n);
+
+	ck_assert_ptr_nonnull(t);
+	for (size_t i = 0; i < n; i++)
+		t[i] = rnd_i8(lo);
+	return t;
+}
+
+START_TEST(kernels_agree_on_extreme_weights)
+{
+	static const uint32_t width[] = { 48, 32 };
+	static int8_t x[2][HCM_MAX_CTX * HCM_MAX_WIDTH];
+	static int8_t layers[2][HCM_MAX_LAYERS][HCM_MAX_WIDTH];
+	static int32_t bias[256];
+	struct hcm_net net = {
+		.n_ctx = 3, .order = { 1, 2, HCM_WORD }, .table_bits = 8,
+		.emb = 16, .n_layers = 2, .head_shift = 6, .head_b = bias,
+	};
+	uint8_t hist[64];
+	int ref[256];
+	int8_t *owned[8];
+	size_t n_owned = 0;
+
+	rnd_state = 7 + (uint32_t)_i;
+	net.mix_init = bias;
+	for (uint32_t k = 0; k < net.n_ctx; k++)
+		net.table[k] = owned[n_owned++] = rnd_tensor(256 * 16, -128);
+	for (uint32_t l = 0, n_in = 48; l < 2; n_in = width[l++]) {
+		struct hcm_layer *ly = &net.layer[l];
+
+		ly->n_in = n_in;
+		ly->n_out = width[l];
+		ly->shift = 8;
+		ly->b = bias;
+		ly->w = owned[n_owned++] = rnd_tensor(n_in * width[l],
+						       _i ? -127 : -128);
+		ly->w_s7 = _i;
+	}
+	net.head_w = owned[n_owned++] = rnd_tensor(256 * 32, -128);
+	for (int i = 0; i < 256; i++)
+		bias[i] = (int32_t)(i * 97 % 8192) - 4096;
+	ck_assert_int_eq(hcm_net_check(&net, NULL), 0);
+	for (size_t i = 0; i < sizeof(hist); i++)
+		hist[i] = (uint8_t)rnd_i8(-128);
+	for (size_t t = 0; t < sizeof(hist); t++) {
+		hcm_select_isa(HCM_ISA_SCALAR);
+		hcm_net_trunk(&net, hist, t, x[0], layers[0]);
+		for (unsigned int node = 1; node < 256; node++)
+			ref[node] = hcm_net_node_logit(&net, layers[0][1], node);
+		for (size_t i = 1; i < sizeof(isas) / sizeof(isas[0]); i++) {
+			if (hcm_select_isa(isas[i]) != isas[i])
+				continue;
+			hcm_net_trunk(&net, hist, t, x[1], layers[1]);
+			ck_assert_mem_eq(layers[1][0], layers[0][0], width[0]);
+			ck_assert_mem_eq(layers[1][1], layers[0][1], width[1]);
+			for (unsigned int node = 1; node < 256; node++)
+				ck_assert_int_eq(hcm_net_node_logit(&net, layers[1][1], node),
+						 ref[node]);
+		}
+	}
+	hcm_select_isa(HCM_ISA_AUTO);
+	while (n_owned)
+		free(owned[--n_owned]);
+}
+END_TEST
+
 /* Text with repeats, binary noise and long runs: every model path. */
 static uint8_t *sample(size_t n)
 {
@@ -257,6 +346,7 @@ int main(void)
 	tcase_set_timeout(tc, 300);
 	tcase_add_loop_test(tc, runtime_matches_the_python_reference_on_every_kernel,
 			    0, sizeof(models) / sizeof(models[0]));
+	tcase_add_loop_test(tc, kernels_agree_on_extreme_weights, 0, 2);
 	tcase_add_test(tc, every_kernel_codes_the_same_bytes_and_round_trips);
 	tcase_add_test(tc, malformed_hcm_parameters_are_rejected);
 	suite_add_tcase(s, tc);
