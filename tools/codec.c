@@ -62,7 +62,7 @@ int ncmctl_exit_code(int err)
 	}
 }
 
-static const char *model_path(void)
+const char *ncmctl_model_path(void)
 {
 	const char *p = getenv("NCMP_MODEL_PATH");
 
@@ -75,7 +75,7 @@ int ncmctl_model_for(const char *path, uint64_t id, ncmp_model **out)
 	int err;
 
 	if (!path) {
-		err = ncmp_model_find(out, id, model_path(), msg);
+		err = ncmp_model_find(out, id, ncmctl_model_path(), msg);
 		if (err)
 			ncmctl_err("%s (give one with -m, or set NCMP_MODEL_PATH)",
 				   msg);
@@ -769,7 +769,7 @@ static int load_named_model(const char *name, ncmp_model **m)
 		err = ncmp_model_load_default(m, msg);
 	} else if (strlen(name) == 16 && access(name, F_OK) &&
 		   (id = strtoull(name, &end, 16), !*end)) {
-		err = ncmp_model_find(m, id, model_path(), msg);
+		err = ncmp_model_find(m, id, ncmctl_model_path(), msg);
 	} else {
 		err = ncmp_model_load_file(m, name, msg);
 	}

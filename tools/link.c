@@ -263,6 +263,39 @@ static int cmd_stats(int argc, char **argv)
 	return NCMCTL_EXIT_OK;
 }
 
+struct baud_ctx {
+	unsigned int index;
+	unsigned int baud;
+};
+
+static int baud_cb(struct nl_msg *msg, void *arg)
+{
+	struct baud_ctx *ctx = arg;
+	struct nlattr *tb[NCMP_A_MAX + 1];
+
+	if (genlmsg_parse(nlmsg_hdr(msg), 0, tb, NCMP_A_MAX, link_policy) >= 0 &&
+	    get_u32(tb, NCMP_A_LINK_INDEX) == ctx->index)
+		ctx->baud = get_u32(tb, NCMP_A_LINK_BAUD);
+	return NL_OK;
+}
+
+unsigned int ncmctl_link_baud(const char *dev)
+{
+	struct baud_ctx ctx = { 0, 0 };
+	struct genl g;
+	int err;
+
+	if (parse_dev(dev, &ctx.index) || genl_open(&g))
+		return 0;
+	nl_socket_modify_cb(g.sk, NL_CB_VALID, NL_CB_CUSTOM, baud_cb, &ctx);
+	err = genl_send_simple(g.sk, g.family, NCMP_CMD_GET_LINK,
+			       NCMP_GENL_VERSION, NLM_F_DUMP);
+	if (err >= 0)
+		err = nl_recvmsgs_default(g.sk);
+	genl_close(&g);
+	return err < 0 ? 0 : ctx.baud;
+}
+
 /* --- set ------------------------------------------------------------------ */
 
 static int cmd_set(int argc, char **argv)

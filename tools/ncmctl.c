@@ -20,6 +20,7 @@ struct ncmctl_opts ncmctl_opts;
 static const struct ncmctl_cmd *const groups[] = {
 	ncmctl_link_cmds,
 	ncmctl_codec_cmds,
+	ncmctl_transfer_cmds,
 	NULL,
 };
 

@@ -42,6 +42,7 @@ extern struct ncmctl_opts ncmctl_opts;
 
 extern const struct ncmctl_cmd ncmctl_link_cmds[];
 extern const struct ncmctl_cmd ncmctl_codec_cmds[];
+extern const struct ncmctl_cmd ncmctl_transfer_cmds[];
 
 /*
  * codec.c, for every command that decodes: the exit code for an NCMP_E_*
@@ -51,6 +52,12 @@ extern const struct ncmctl_cmd ncmctl_codec_cmds[];
  */
 int ncmctl_exit_code(int ncmp_err);
 int ncmctl_model_for(const char *path, uint64_t id, ncmp_model **out);
+
+/* codec.c: where model files are looked for ($NCMP_MODEL_PATH or the default). */
+const char *ncmctl_model_path(void);
+
+/* link.c: the line rate of /dev/ncmpN in bit/s from netlink; 0 if unknown. */
+unsigned int ncmctl_link_baud(const char *dev);
 
 void ncmctl_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void ncmctl_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
