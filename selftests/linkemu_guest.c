@@ -3,7 +3,8 @@
  * linkemu-guest: the guest's side of the emulated link, for suites and
  * benchmarks run in the test VM.
  *
- *   linkemu-guest uart TTY BAUD   raw 8N1 at BAUD, no flow control
+ *   linkemu-guest uart TTY BAUD   a plain tty (N_TTY) again, raw 8N1 at
+ *                                 BAUD, no flow control, input flushed
  *
  * QEMU's 8250 reports the PC's 1.8432 MHz clock, so Linux refuses more
  * than 115200 baud on it. The emulated UART has no real clock (the host's
@@ -76,8 +77,8 @@ static int uart(const char *tty, const char *baud_arg)
 	unsigned long baud = strtoul(baud_arg, NULL, 10);
 	struct termios t;
 	speed_t code = 0;
+	int fd, disc = N_TTY;
 	size_t i;
-	int fd;
 
 	for (i = 0; i < sizeof(speeds) / sizeof(speeds[0]); i++)
 		if (speeds[i].baud == baud)
@@ -90,6 +91,12 @@ static int uart(const char *tty, const char *baud_arg)
 	fd = open(tty, O_RDWR | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0)
 		return fail("open", tty);
+	/* a benchmark may have left another line discipline on it */
+	if (ioctl(fd, TIOCSETD, &disc)) {
+		fail("TIOCSETD", tty);
+		close(fd);
+		return 1;
+	}
 	if (raise_baud_base(fd, tty, baud)) {
 		close(fd);
 		return 1;

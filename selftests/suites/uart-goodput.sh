@@ -71,8 +71,15 @@ measure() {
 	result $? "$method"
 }
 
-# Raw mode at the link's rate, with stale bytes flushed.
+# Plain ttys in raw mode at the link's rate, stale bytes flushed, ncmp
+# detached if a previous round attached it.
 plain_ttys() {
+	if [ -n "$ncmp_a" ]; then
+		kill "$holder_a" "$holder_b"
+		wait "$holder_a" "$holder_b"
+		ncmp_a=''
+		ncmp_b=''
+	fi
 	for tty in /dev/ttyS1 /dev/ttyS2; do
 		linkemu-guest uart $tty "$baud"
 	done
@@ -112,15 +119,30 @@ ncmp_dev() {
 	done
 }
 
-# ncmp: both UARTs attached once (ldattach holds them), then cat through
-# /dev/ncmpN; the writer's close ends the stream and the reader's cat.
+# ncmp: both UARTs attached (ncmctl attach -d holds each in the background
+# until it is killed), then cat through /dev/ncmpN; the writer's close
+# ends the stream and the reader's cat.
 ncmp_a=''
 ncmp_b=''
+attach() {	# TTY OUTFILE: attach, leave the holder's pid in $holder
+	rm -f "$2"
+	ncmctl attach -d -s "$baud" "$1" >"$2" &
+	holder=$!
+	for _ in 1 2 3 4 5 6 7 8 9 10; do
+		[ -s "$2" ] && break
+		sleep 1
+	done
+}
+
 xfer_ncmp() {
 	if [ -z "$ncmp_a" ]; then
 		plain_ttys
-		ldattach -s "$baud" 29 /dev/ttyS1 && ldattach -s "$baud" 29 /dev/ttyS2
-		ncmp_a=$(ncmp_dev ttyS1) ncmp_b=$(ncmp_dev ttyS2)
+		attach /dev/ttyS1 /tmp/ncmp-a
+		holder_a=$holder
+		attach /dev/ttyS2 /tmp/ncmp-b
+		holder_b=$holder
+		ncmp_a=$(cat /tmp/ncmp-a)
+		ncmp_b=$(cat /tmp/ncmp-b)
 		if [ ! -c "$ncmp_a" ] || [ ! -c "$ncmp_b" ]; then
 			echo "goodput: ncmp did not attach"
 			return
