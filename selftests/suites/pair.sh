@@ -4,9 +4,9 @@
 # Two boards on one wire (run-vm --pair, selftests/vm-arm64/run): VMs a
 # and b, each with one UART (the PL011 ttyAMA0 on arm64, ttyS1 on x86_64)
 # wired to the other's through the link emulator. a attaches with
-# ldattach, b with ncmctl attach. a sends each file of /data as one stream
-# through /dev/ncmpN; b checks that each arrives identical and answers with
-# the checksums of what it received, which a checks against its files.
+# ldattach, b with ncmctl attach. a sends each file of /data with ncmctl
+# send; b receives each with ncmctl recv, checks it is identical and sends
+# back the sha256 sums of what it received, which a checks against its own.
 # Either side may boot first: the handshake waits for the peer.
 n=0
 result() {
@@ -29,12 +29,6 @@ dev_of() {
 	done
 }
 
-# send FILE: one stream to the peer; returns once the peer acknowledged
-# all of it and its end (fsync through busybox sync)
-send() {
-	cat "$1" >"$dev" && sync "$dev"
-}
-
 (cd /data && sha256sum -- *) >/tmp/sums.local
 
 if [ "$ncmp_peer" = a ]; then
@@ -52,23 +46,23 @@ result $? uevent_names_the_tty
 start=$(date +%s)
 if [ "$ncmp_peer" = a ]; then
 	for f in /data/*; do
-		send "$f"
+		ncmctl -v send -D "$dev" "$f"
 		result $? "sent.$(basename "$f")"
 	done
-	cat "$dev" >/tmp/sums.peer
+	ncmctl recv -D "$dev" -o /tmp/sums.peer
 	cmp -s /tmp/sums.local /tmp/sums.peer
 	result $? peer_received_identical_files
 else
 	mkdir -p /tmp/rx
 	for f in /data/*; do
 		name=$(basename "$f")
-		cat "$dev" >"/tmp/rx/$name"
-		cmp -s "$f" "/tmp/rx/$name"
+		ncmctl recv -D "$dev" -o "/tmp/rx/$name" &&
+			cmp -s "$f" "/tmp/rx/$name"
 		result $? "received.$name"
 		say "$name: $(wc -c <"/tmp/rx/$name") of $(wc -c <"$f") bytes, $(sha256sum <"/tmp/rx/$name" | cut -c1-16)"
 	done
 	(cd /tmp/rx && sha256sum -- *) >/tmp/sums.rx
-	send /tmp/sums.rx
+	ncmctl send -D "$dev" /tmp/sums.rx
 	result $? sent_checksums
 fi
 say "done in about $(($(date +%s) - start)) s"
