@@ -22,14 +22,13 @@
 
 #define MATCH_MIN	6	/* bytes a match must share to be used */
 #define MATCH_LEN_MAX	31
-#define CTR_LIMIT	255	/* counters adapt at >= 1/(limit + 1.5) */
 #define MIX_SETS	(8 * 4)	/* mixer weight sets: bit position x match */
 #define MIX_LR		6
 #define APM_RATE	6
 #define APM_CTX		(256 * 16)
 
 /* 2 / (2n + 3) in 16-bit fixed point: the step after n updates. */
-static uint32_t ctr_rate[CTR_LIMIT + 1];
+static uint32_t ctr_rate[HCM_CTR_LIMIT + 1];
 
 struct hcm_state {
 	const struct hcm_net *net;
@@ -42,6 +41,8 @@ struct hcm_state {
 	uint32_t ctx_hash[HCM_MAX_CTX + HCM_EXTRA];	/* this byte's */
 	uint32_t *ctr;			/* n_adapt tables of 2^log2_size */
 	uint32_t *slot[HCM_MAX_CTX + HCM_EXTRA];	/* nibble buckets */
+	uint32_t *cp[HCM_MAX_CTX + HCM_EXTRA];	/* this bit's counters */
+	uint32_t cv[16] __attribute__((aligned(32)));	/* and their values */
 	uint32_t line_start;		/* pos of the current line */
 	uint32_t prev_line;		/* pos of the line before */
 	uint32_t ctr0[256];		/* order 0 */
@@ -240,7 +241,7 @@ static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 
 static void once_init(void)
 {
-	for (uint32_t n = 0; n <= CTR_LIMIT; n++)
+	for (uint32_t n = 0; n <= HCM_CTR_LIMIT; n++)
 		ctr_rate[n] = 131072 / (2 * n + 3);
 	hcm_select_isa(HCM_ISA_AUTO);
 }
@@ -297,18 +298,12 @@ void hcm_state_free(struct hcm_state *st)
 	free(st);
 }
 
-/* Counter: 22-bit probability of a 1 above a 10-bit count. */
+/* A fresh counter (hcm_ctr_next()): p = 1/2, count 0. */
 #define CTR_INIT	(1u << 31)
 
 static void ctr_update(uint32_t *c, uint32_t bit)
 {
-	uint32_t v = *c, n = v & 1023;
-	int64_t p = v >> 10;
-
-	p += ((((int64_t)bit << 22) - p) * ctr_rate[n]) >> 16;
-	if (n < CTR_LIMIT)
-		n++;
-	*c = (uint32_t)p << 10 | n;
+	*c = hcm_ctr_next(*c, bit, ctr_rate);
 }
 
 static int32_t ctr_stretch(const struct hcm_state *st, uint32_t c)
@@ -480,8 +475,11 @@ unsigned int hcm_predict(struct hcm_state *st)
 
 	in[n++] = hcm_net_node_logit(net, st->h, st->c0);
 	in[n++] = ctr_stretch(st, st->ctr0[st->c0]);
-	for (uint32_t k = 0; k < st->n_adapt; k++)
-		in[n++] = ctr_stretch(st, st->slot[k][node]);
+	for (uint32_t k = 0; k < st->n_adapt; k++) {
+		st->cp[k] = st->slot[k] + node;
+		st->cv[k] = *st->cp[k];
+		in[n++] = ctr_stretch(st, st->cv[k]);
+	}
 	st->match_bit = -1;
 	if (st->match_len &&
 	    ((st->buf[st->match_ptr & st->buf_mask] | 256u) >>
@@ -546,12 +544,10 @@ static void match_byte(struct hcm_state *st, uint32_t c)
 void hcm_update(struct hcm_state *st, unsigned int bit)
 {
 	int32_t err = (((int32_t)bit << 12) - st->pr_mix) * MIX_LR;
-	uint32_t node = nibble_node(st);
 
 	hcm_kern->mix_update(st->mix_cur, st->st, err);
 	ctr_update(&st->ctr0[st->c0], bit);
-	for (uint32_t k = 0; k < st->n_adapt; k++)
-		ctr_update(&st->slot[k][node], bit);
+	hcm_kern->ctr_update(st->cp, st->cv, st->n_adapt, bit, ctr_rate);
 	if (st->match_bit >= 0)
 		ctr_update(&st->match_sm[2 * st->match_len +
 					 (uint32_t)st->match_bit], bit);
