@@ -116,9 +116,12 @@ fuzz-smoke: $(FUZZ_BINS)
 
 # --- the kernel module ------------------------------------------------------
 
-# Default: the newest installed Debian header tree; override with KDIR=.
-KDIR ?= $(lastword $(shell ls -d /usr/src/linux-headers-*-amd64 \
-	/usr/src/linux-headers-*-arm64 2>/dev/null | sort -V))
+# Default: the newest installed Debian header tree, else the running
+# kernel's (Raspberry Pi OS names its trees *-rpi-v8, *-rpi-2712); KDIR=
+# overrides.
+KDIR ?= $(or $(lastword $(shell ls -d /usr/src/linux-headers-*-amd64 \
+	/usr/src/linux-headers-*-arm64 2>/dev/null | sort -V)), \
+	$(wildcard /lib/modules/$(shell uname -r)/build))
 KDIRS := $(shell ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | sort -V)
 KMOD_SRCS := Kbuild $(wildcard kmod/* lib/wire/*.[ch] uapi/linux/*.h)
 
