@@ -129,7 +129,7 @@ KMOD_SRCS := Kbuild $(wildcard kmod/* lib/wire/*.[ch] uapi/linux/*.h)
 # tree of symlinks under $(BUILD)/module/<release>.
 define build_module
 	@test -d "$(1)" || { echo "ncmp: no kernel headers at '$(1)' (make deps)" >&2; exit 1; }
-	@rel=$$(basename $(1) | sed 's/^linux-headers-//'); \
+	@rel=$$(basename $$(readlink -f $(1)) | sed 's/^linux-headers-//'); \
 	dst=$(CURDIR)/$(BUILD)/module/$$rel; \
 	mkdir -p $$dst && cp -rsf $(CURDIR)/Kbuild $(CURDIR)/kmod $(CURDIR)/lib $(CURDIR)/uapi $$dst/ && \
 	$(MAKE) -C $(1) M=$$dst W=1 $(if $(filter 1,$(WERROR)),KCFLAGS=-Werror) modules && \
