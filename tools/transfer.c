@@ -38,7 +38,7 @@
 #define PAUSE_MS	2		/* input idle this long: flush a block */
 #define OBUF_SIZE	(256u << 10)	/* coded bytes waiting for the link */
 #define RX_SIZE		(64u << 10)
-#define SAMPLE_MAX	(8u << 10)	/* input bytes -m auto measures on */
+#define SAMPLE_MAX	(4u << 10)	/* input bytes -m auto measures on */
 #define SAMPLE_MIN	1024u
 #define DRAIN_IDLE_MS	10000		/* give up draining a silent sender */
 #define EOS_WAIT_MS	2000		/* for the mark after a reply */
