@@ -40,6 +40,7 @@ struct hcm_state {
 	uint32_t n_adapt;		/* adaptive contexts: the net's + extra */
 	uint32_t ctx_hash[HCM_MAX_CTX + HCM_EXTRA];	/* this byte's */
 	uint32_t *ctr;			/* n_adapt tables of 2^log2_size */
+	void *ctr_mem;			/* ctr, before aligning it */
 	uint32_t *slot[HCM_MAX_CTX + HCM_EXTRA];	/* nibble buckets */
 	uint32_t *cp[HCM_MAX_CTX + HCM_EXTRA];	/* this bit's counters */
 	uint32_t cv[16] __attribute__((aligned(32)));	/* and their values */
@@ -207,6 +208,19 @@ int hcm_net_node_logit(const struct hcm_net *net, const int8_t *h,
 		     -STRETCH_MAX, STRETCH_MAX);
 }
 
+void hcm_layer_prepare(struct hcm_layer *ly)
+{
+	ly->w_s7 = !memchr(ly->w, 0x80, (size_t)ly->n_out * ly->n_in);
+	for (uint32_t j = 0; j < ly->n_out; j++) {
+		const int8_t *row = ly->w + (size_t)j * ly->n_in;
+		int32_t sum = 0;
+
+		for (uint32_t i = 0; i < ly->n_in; i++)
+			sum += row[i];
+		ly->w_sum[j] = sum;
+	}
+}
+
 int hcm_net_check(const struct hcm_net *net, char *msg)
 {
 	uint32_t n_in = net->n_ctx * net->emb;
@@ -256,7 +270,7 @@ size_t hcm_state_size(const struct hcm_net *net, unsigned int log2_size)
 	unsigned int l = clamp_log2(log2_size);
 
 	return sizeof(struct hcm_state) +
-	       ((size_t)(net->n_ctx + HCM_EXTRA) << (l + 2)) +	/* counters */
+	       ((size_t)(net->n_ctx + HCM_EXTRA) << (l + 2)) + 64 +	/* counters */
 	       ((size_t)1 << l) +			/* match history */
 	       ((size_t)1 << l);			/* match table */
 }
@@ -274,12 +288,14 @@ struct hcm_state *hcm_state_new(const struct hcm_net *net,
 	st->net = net;
 	st->log2_size = l;
 	st->n_adapt = net->n_ctx + HCM_EXTRA;
-	st->ctr = calloc((size_t)st->n_adapt << l, sizeof(uint32_t));
+	/* a bucket in one cache line; calloc keeps untouched pages free */
+	st->ctr_mem = calloc(((size_t)st->n_adapt << l) + 16, sizeof(uint32_t));
+	st->ctr = (uint32_t *)(((uintptr_t)st->ctr_mem + 63) & ~(uintptr_t)63);
 	st->buf_mask = (1u << l) - 1;
 	st->buf = calloc((size_t)1 << l, 1);
 	st->match_mask = (1u << (l - 2)) - 1;
 	st->match_tab = calloc((size_t)1 << (l - 2), sizeof(uint32_t));
-	if (!st->ctr || !st->buf || !st->match_tab) {
+	if (!st->ctr_mem || !st->buf || !st->match_tab) {
 		hcm_state_free(st);
 		return NULL;
 	}
@@ -292,7 +308,7 @@ void hcm_state_free(struct hcm_state *st)
 {
 	if (!st)
 		return;
-	free(st->ctr);
+	free(st->ctr_mem);
 	free(st->buf);
 	free(st->match_tab);
 	free(st);

@@ -39,7 +39,9 @@ struct hcm_layer {
 	uint32_t n_in;		/* multiple of 16 */
 	uint32_t n_out;		/* multiple of 16 */
 	uint32_t shift;
-	bool w_s7;		/* no weight is -128 (false is always safe) */
+	/* set by hcm_layer_prepare(): */
+	bool w_s7;		/* no weight is -128 */
+	int32_t w_sum[HCM_MAX_WIDTH];	/* sum of each row's weights */
 };
 
 /* The immutable network; its arrays belong to whoever loaded the model. */
@@ -63,16 +65,20 @@ enum hcm_isa {
 	HCM_ISA_SCALAR,
 	HCM_ISA_AVX2,
 	HCM_ISA_NEON,
+	HCM_ISA_AVXVNNI,
 };
 
 /*
  * Choose the kernels for this process: @isa, or with HCM_ISA_AUTO the
- * NCMP_ISA environment variable ("scalar", "avx2", "neon") or the best the
- * CPU has. Returns the ISA in use; asking for one the CPU or the build
+ * NCMP_ISA environment variable ("scalar", "avx2", "avxvnni", "neon") or
+ * the best the CPU has. Returns the ISA in use; asking for one the CPU or the build
  * lacks gives the scalar path.
  */
 enum hcm_isa hcm_select_isa(enum hcm_isa isa);
 const char *hcm_isa_name(enum hcm_isa isa);
+
+/* Fill in what the kernels derive from a layer's weights, once. */
+void hcm_layer_prepare(struct hcm_layer *ly);
 
 /*
  * Check the shapes of a filled-in net: 0, or NCMP_E_MODEL_FORMAT with a

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * hcm int8 kernels: dense layers (y = w . x, requantised to 0..127) and the
- * head's dot products, in scalar C, AVX2 and NEON. Products of two int8
+ * hcm int8 kernels: dense layers (y = w . x, requantised to 0..127), the
+ * head's dot products and the adaptive stage's vector parts, in scalar C,
+ * AVX2, AVX-VNNI and NEON. Products of two int8
  * fit in 15 bits and the sums in int32 without overflow for any n the
  * model allows (n <= 2048), and no instruction used saturates on the
  * values it is given, so every path returns the same integers.
@@ -12,6 +13,7 @@
 #include "model_hcm_kern.h"
 
 #if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
 #include <immintrin.h>
 #define HCM_HAVE_AVX2 1
 #endif
@@ -348,6 +350,84 @@ static bool cpu_has_avx2(void)
 	__builtin_cpu_init();
 	return __builtin_cpu_supports("avx2");
 }
+
+/*
+ * AVX-VNNI: vpdpbusd adds four u8 x s8 products to an int32 lane without
+ * saturating, so any int8 x goes in as x + 128 (u8), and the layer
+ * subtracts 128 times each row's weight sum (hcm_layer_prepare()).
+ */
+__attribute__((target("avx2,avxvnni"), always_inline))
+static inline void dp8_vnni(__m256i *a, __m256i x, const int8_t *r,
+			    uint32_t n, uint32_t left)
+{
+	a[0] = _mm256_dpbusd_avx_epi32(a[0], x, load32_avx2(r, left));
+	a[1] = _mm256_dpbusd_avx_epi32(a[1], x, load32_avx2(r + n, left));
+	a[2] = _mm256_dpbusd_avx_epi32(a[2], x, load32_avx2(r + 2 * n, left));
+	a[3] = _mm256_dpbusd_avx_epi32(a[3], x, load32_avx2(r + 3 * n, left));
+	a[4] = _mm256_dpbusd_avx_epi32(a[4], x, load32_avx2(r + 4 * n, left));
+	a[5] = _mm256_dpbusd_avx_epi32(a[5], x, load32_avx2(r + 5 * n, left));
+	a[6] = _mm256_dpbusd_avx_epi32(a[6], x, load32_avx2(r + 6 * n, left));
+	a[7] = _mm256_dpbusd_avx_epi32(a[7], x, load32_avx2(r + 7 * n, left));
+}
+
+__attribute__((target("avx2,avxvnni")))
+static void layer_vnni(const struct hcm_layer *ly, const int8_t *x,
+		       bool x_signed, int8_t *y)
+{
+	int32_t acc[HCM_MAX_WIDTH] __attribute__((aligned(32)));
+	__m256i off = _mm256_set1_epi8(x_signed ? -128 : 0);
+	uint32_t n_in = ly->n_in;
+
+	for (uint32_t j = 0; j < ly->n_out; j += 8) {
+		const int8_t *r = ly->w + (size_t)j * n_in;
+		__m256i a[8], s;
+		uint32_t i;
+
+		for (int k = 0; k < 8; k++)
+			a[k] = _mm256_setzero_si256();
+		for (i = 0; i + 32 <= n_in; i += 32)
+			dp8_vnni(a, _mm256_xor_si256(off, _mm256_loadu_si256(
+				(const __m256i *)(x + i))), r + i, n_in, 32);
+		if (i < n_in)
+			dp8_vnni(a, _mm256_xor_si256(off, load32_avx2(x + i, 16)),
+				 r + i, n_in, 16);
+		s = _mm256_set_m128i(hsum4_avx2(a[4], a[5], a[6], a[7]),
+				     hsum4_avx2(a[0], a[1], a[2], a[3]));
+		if (x_signed)
+			s = _mm256_sub_epi32(s, _mm256_slli_epi32(_mm256_loadu_si256(
+				(const __m256i *)(ly->w_sum + j)), 7));
+		_mm256_store_si256((__m256i *)(acc + j), s);
+	}
+	requant_avx2(ly, acc, y);
+}
+
+__attribute__((target("avx2,avxvnni")))
+static int32_t dot_u7_vnni(const int8_t *w, const int8_t *x, uint32_t n)
+{
+	__m256i acc = _mm256_setzero_si256();
+
+	for (uint32_t i = 0; i < n; i += 32)
+		acc = _mm256_dpbusd_avx_epi32(acc, load32_avx2(x + i, n - i),
+					      load32_avx2(w + i, n - i));
+	return hsum_avx2(acc);
+}
+
+static const struct hcm_kernels kern_vnni = {
+	.layer = layer_vnni,
+	.dot_u7 = dot_u7_vnni,
+	.mix_dot = mix_dot_avx2,
+	.mix_update = mix_update_avx2,
+	.ctr_update = ctr_update_avx2,
+};
+
+/* AVX-VNNI is CPUID leaf 7, subleaf 1, EAX bit 4. */
+static bool cpu_has_avxvnni(void)
+{
+	unsigned int a, b, c, d;
+
+	return cpu_has_avx2() && __get_cpuid_count(7, 1, &a, &b, &c, &d) &&
+	       (a >> 4 & 1);
+}
 #endif
 
 #ifdef HCM_HAVE_NEON
@@ -404,6 +484,8 @@ static const struct hcm_kernels *kernels_for(enum hcm_isa isa)
 #ifdef HCM_HAVE_AVX2
 	case HCM_ISA_AVX2:
 		return cpu_has_avx2() ? &kern_avx2 : NULL;
+	case HCM_ISA_AVXVNNI:
+		return cpu_has_avxvnni() ? &kern_vnni : NULL;
 #endif
 #ifdef HCM_HAVE_NEON
 	case HCM_ISA_NEON:
@@ -426,6 +508,8 @@ static enum hcm_isa isa_from_env(void)
 		return HCM_ISA_SCALAR;
 	if (!strcmp(s, "avx2"))
 		return HCM_ISA_AVX2;
+	if (!strcmp(s, "avxvnni"))
+		return HCM_ISA_AVXVNNI;
 	if (!strcmp(s, "neon"))
 		return HCM_ISA_NEON;
 	return HCM_ISA_AUTO;
@@ -437,7 +521,7 @@ static enum hcm_isa hcm_isa_cur = HCM_ISA_SCALAR;
 enum hcm_isa hcm_select_isa(enum hcm_isa isa)
 {
 	static const enum hcm_isa best[] = {
-		HCM_ISA_AVX2, HCM_ISA_NEON, HCM_ISA_SCALAR,
+		HCM_ISA_AVXVNNI, HCM_ISA_AVX2, HCM_ISA_NEON, HCM_ISA_SCALAR,
 	};
 	const struct hcm_kernels *k = NULL;
 
@@ -472,6 +556,8 @@ const char *hcm_isa_name(enum hcm_isa isa)
 		return "scalar";
 	case HCM_ISA_AVX2:
 		return "avx2";
+	case HCM_ISA_AVXVNNI:
+		return "avxvnni";
 	case HCM_ISA_NEON:
 		return "neon";
 	default:

@@ -101,7 +101,7 @@ static int load_layers(struct ncmp_model *m, struct hcm_net *net, char *msg)
 		ly->w = tensor(m, name, TENSOR_I8, ly->n_out, n_in, msg);
 		if (!ly->w || !ly->b)
 			return NCMP_E_MODEL_FORMAT;
-		ly->w_s7 = !memchr(ly->w, 0x80, (size_t)ly->n_out * n_in);
+		hcm_layer_prepare(ly);
 		n_in = ly->n_out;
 	}
 	return 0;

@@ -122,7 +122,7 @@ static void check_vectors(const struct hcm_net *net, const char *name)
 }
 
 static const enum hcm_isa isas[] = {
-	HCM_ISA_SCALAR, HCM_ISA_AVX2, HCM_ISA_NEON,
+	HCM_ISA_SCALAR, HCM_ISA_AVX2, HCM_ISA_AVXVNNI, HCM_ISA_NEON,
 };
 
 START_TEST(runtime_matches_the_python_reference_on_every_kernel)
@@ -201,7 +201,8 @@ START_TEST(kernels_agree_on_extreme_weights)
 		ly->b = bias;
 		ly->w = owned[n_owned++] = rnd_tensor(n_in * width[l],
 						       _i ? -127 : -128);
-		ly->w_s7 = _i;
+		hcm_layer_prepare(ly);
+		ck_assert(ly->w_s7 == _i);
 	}
 	net.head_w = owned[n_owned++] = rnd_tensor(256 * 32, -128);
 	for (int i = 0; i < 256; i++)
