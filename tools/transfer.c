@@ -364,30 +364,44 @@ static size_t list_models(struct candidate *c)
 	return n;
 }
 
-/* Code and decode @sample with the candidate's model, timing both. */
+/*
+ * Code and decode @sample with the candidate's model, timing both, as
+ * send and recv run it: the stream format. Making a coder (allocating the
+ * model's state) is left out: it is paid once per transfer, not per byte.
+ */
 static int calibrate(struct candidate *c, const uint8_t *sample, size_t len)
 {
-	size_t cap = ncmp_file_bound(len, 0);
+	size_t cap = 2 * len + 1024;
 	uint8_t *coded = malloc(cap), *back = malloc(len);
+	struct ncmp_in in = { sample, len, 0 };
+	struct ncmp_out out = { coded, cap, 0 };
+	ncmp_stream_enc *enc = NULL;
+	ncmp_stream_dec *dec = NULL;
 	struct timespec t0;
 	double te = 0, td = 0;
-	long long n = -1, m = -1;
+	int r = -1;
 
-	if (coded && back) {
+	if (coded && back && !ncmp_stream_enc_new(&enc, c->model, 0) &&
+	    !ncmp_stream_dec_new(&dec, c->model)) {
 		clock_gettime(CLOCK_MONOTONIC, &t0);
-		n = ncmp_file_compress(c->model, sample, len, coded, cap, 0, 1);
+		r = ncmp_stream_encode(enc, &out, &in, NCMP_END);
 		te = seconds_since(&t0);
+		in = (struct ncmp_in){ coded, out.pos, 0 };
+		out = (struct ncmp_out){ back, len, 0 };
 		clock_gettime(CLOCK_MONOTONIC, &t0);
-		if (n > 0)
-			m = ncmp_file_decompress(c->model, coded, (size_t)n,
-						 back, len, 1, NULL);
+		if (!r)
+			r = ncmp_stream_decode(dec, &out, &in, NCMP_END);
 		td = seconds_since(&t0);
 	}
+	if (r || out.pos != len || memcmp(back, sample, len) || te + td <= 0)
+		r = -1;
+	ncmp_stream_enc_free(enc);
+	ncmp_stream_dec_free(dec);
 	free(coded);
 	free(back);
-	if (m != (long long)len || te + td <= 0)
-		return -1;
-	c->ratio = (double)len / (double)n;
+	if (r)
+		return r;
+	c->ratio = (double)len / (double)in.size;
 	c->speed = (double)len / (te > td ? te : td);
 	return 0;
 }
