@@ -69,7 +69,7 @@ struct hcm_state {
 	uint32_t apm_gen[APM_CTX];	/* rows are reset lazily */
 	uint32_t apm_idx;
 	int32_t pr;			/* final P(1), 12 bits */
-	int16_t stretch_tab[4096];
+	int32_t stretch_tab[4096];
 };
 
 /* 4096 / (1 + e^(-x/256)) at x = -2048, -1920, ..., 2048, rounded. */
@@ -93,7 +93,7 @@ static int32_t squash(int32_t d)
 }
 
 /* stretch(p) = the least d with squash(d) >= p: the inverse of squash. */
-static void stretch_init(int16_t *tab)
+static void stretch_init(int32_t *tab)
 {
 	int32_t p = 0;
 
@@ -101,7 +101,7 @@ static void stretch_init(int16_t *tab)
 		int32_t v = squash(d);
 
 		while (p <= v && p < 4096)
-			tab[p++] = (int16_t)d;
+			tab[p++] = d;
 	}
 	while (p < 4096)
 		tab[p++] = STRETCH_MAX;
@@ -352,34 +352,36 @@ static void extra_hashes(const struct hcm_state *st, uint32_t *h)
  * another tag belongs to an earlier block or another context and starts
  * afresh, so reset() never has to clear the tables.
  */
-static uint32_t bucket_hash(const struct hcm_state *st, uint32_t k,
-			    uint32_t salt)
+static uint32_t bucket_hash(uint32_t ctx_hash, uint32_t salt)
 {
-	return (st->ctx_hash[k] + salt) * 0x85EBCA6Bu;
+	return (ctx_hash + salt) * 0x85EBCA6Bu;
 }
 
-static uint32_t *bucket(const struct hcm_state *st, uint32_t k, uint32_t salt)
+static uint32_t *bucket(const struct hcm_state *st, uint32_t k, uint32_t i)
 {
 	uint32_t l = st->log2_size;
 
-	return st->ctr + ((size_t)k << l) +
-	       ((bucket_hash(st, k, salt) >> (32 - l)) & ~15u);
+	return st->ctr + ((size_t)k << l) + ((i >> (32 - l)) & ~15u);
 }
 
 static void nibble_start(struct hcm_state *st)
 {
+	static const uint32_t fresh[15] = {
+		CTR_INIT, CTR_INIT, CTR_INIT, CTR_INIT, CTR_INIT, CTR_INIT,
+		CTR_INIT, CTR_INIT, CTR_INIT, CTR_INIT, CTR_INIT, CTR_INIT,
+		CTR_INIT, CTR_INIT, CTR_INIT,
+	};
 	uint32_t salt = st->bitpos ? (st->c0 & 15) * 0x9E3779B1u + 1 : 0;
-	uint32_t l = st->log2_size;
+	uint32_t l = st->log2_size, gen = st->gen << 8, n = st->n_adapt;
 
-	for (uint32_t k = 0; k < st->n_adapt; k++) {
-		uint32_t i = bucket_hash(st, k, salt);
-		uint32_t tag = st->gen << 8 | ((i >> (24 - l)) & 255);
-		uint32_t *b = bucket(st, k, salt);
+	for (uint32_t k = 0; k < n; k++) {
+		uint32_t i = bucket_hash(st->ctx_hash[k], salt);
+		uint32_t tag = gen | ((i >> (24 - l)) & 255);
+		uint32_t *b = bucket(st, k, i);
 
 		if (b[0] != tag) {
 			b[0] = tag;
-			for (uint32_t j = 1; j < 16; j++)
-				b[j] = CTR_INIT;
+			memcpy(b + 1, fresh, sizeof(fresh));
 		}
 		st->slot[k] = b;
 	}
@@ -397,7 +399,8 @@ static void byte_start(struct hcm_state *st)
 	extra_hashes(st, st->ctx_hash + net->n_ctx);
 	/* fetch the first nibble's counters while the network runs */
 	for (uint32_t k = 0; k < st->n_adapt; k++)
-		__builtin_prefetch(bucket(st, k, 0));
+		__builtin_prefetch(bucket(st, k,
+					  bucket_hash(st->ctx_hash[k], 0)));
 	trunk(net, st->ctx_hash, st->hist, st->x, NULL, st->h);
 }
 
@@ -491,11 +494,9 @@ unsigned int hcm_predict(struct hcm_state *st)
 
 	in[n++] = hcm_net_node_logit(net, st->h, st->c0);
 	in[n++] = ctr_stretch(st, st->ctr0[st->c0]);
-	for (uint32_t k = 0; k < st->n_adapt; k++) {
-		st->cp[k] = st->slot[k] + node;
-		st->cv[k] = *st->cp[k];
-		in[n++] = ctr_stretch(st, st->cv[k]);
-	}
+	hcm_kern->ctr_fetch(st->slot, node, st->n_adapt, st->stretch_tab,
+			    st->cp, st->cv, in + n);
+	n += st->n_adapt;
 	st->match_bit = -1;
 	if (st->match_len &&
 	    ((st->buf[st->match_ptr & st->buf_mask] | 256u) >>

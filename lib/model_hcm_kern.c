@@ -78,6 +78,17 @@ static void mix_update_scalar(int32_t *w, const int32_t *x, int32_t err)
 		w[i] += (x[i] * err) >> HCM_MIX_SHIFT;
 }
 
+static void ctr_fetch_scalar(uint32_t *const *slot, uint32_t node,
+			     uint32_t n, const int32_t *stretch, uint32_t **cp,
+			     uint32_t *cv, int32_t *in)
+{
+	for (uint32_t k = 0; k < n; k++) {
+		cp[k] = slot[k] + node;
+		cv[k] = *cp[k];
+		in[k] = stretch[cv[k] >> 20];
+	}
+}
+
 static void ctr_update_scalar(uint32_t *const *cp, const uint32_t *cv,
 			      uint32_t n, uint32_t bit, const uint32_t *rate)
 {
@@ -90,6 +101,7 @@ static const struct hcm_kernels kern_scalar = {
 	.dot_u7 = dot_scalar,
 	.mix_dot = mix_dot_scalar,
 	.mix_update = mix_update_scalar,
+	.ctr_fetch = ctr_fetch_scalar,
 	.ctr_update = ctr_update_scalar,
 };
 
@@ -303,6 +315,35 @@ static void mix_update_avx2(int32_t *w, const int32_t *x, int32_t err)
 	}
 }
 
+/* Eight counters at once, with gathers. */
+__attribute__((target("avx2")))
+static void ctr_fetch_avx2(uint32_t *const *slot, uint32_t node, uint32_t n,
+			   const int32_t *stretch, uint32_t **cp, uint32_t *cv,
+			   int32_t *in)
+{
+	uint32_t k = 0;
+
+	if (n >= 8) {
+		__m256i off = _mm256_set1_epi64x((long long)node * 4);
+		__m256i p0 = _mm256_add_epi64(off, _mm256_loadu_si256(
+			(const __m256i *)slot));
+		__m256i p1 = _mm256_add_epi64(off, _mm256_loadu_si256(
+			(const __m256i *)(slot + 4)));
+		__m256i v;
+
+		_mm256_storeu_si256((__m256i *)cp, p0);
+		_mm256_storeu_si256((__m256i *)(cp + 4), p1);
+		v = _mm256_set_m128i(_mm256_i64gather_epi32(NULL, p1, 1),
+				     _mm256_i64gather_epi32(NULL, p0, 1));
+		_mm256_storeu_si256((__m256i *)cv, v);
+		_mm256_storeu_si256((__m256i *)in, _mm256_i32gather_epi32(
+			stretch, _mm256_srli_epi32(v, 20), 4));
+		k = 8;
+	}
+	ctr_fetch_scalar(slot + k, node, n - k, stretch, cp + k, cv + k,
+			 in + k);
+}
+
 /*
  * Eight counters at once. The step needs 23 x 16-bit products: vpmuldq on
  * the even, then the odd lanes; bits 16..47 of a product are its >> 16 as
@@ -342,6 +383,7 @@ static const struct hcm_kernels kern_avx2 = {
 	.dot_u7 = dot_u7_avx2,
 	.mix_dot = mix_dot_avx2,
 	.mix_update = mix_update_avx2,
+	.ctr_fetch = ctr_fetch_avx2,
 	.ctr_update = ctr_update_avx2,
 };
 
@@ -417,6 +459,7 @@ static const struct hcm_kernels kern_vnni = {
 	.dot_u7 = dot_u7_vnni,
 	.mix_dot = mix_dot_avx2,
 	.mix_update = mix_update_avx2,
+	.ctr_fetch = ctr_fetch_avx2,
 	.ctr_update = ctr_update_avx2,
 };
 
@@ -474,6 +517,7 @@ static const struct hcm_kernels kern_neon = {
 	.dot_u7 = dot_neon,
 	.mix_dot = mix_dot_scalar,
 	.mix_update = mix_update_scalar,
+	.ctr_fetch = ctr_fetch_scalar,
 	.ctr_update = ctr_update_scalar,
 };
 #endif

@@ -53,7 +53,14 @@ struct hcm_kernels {
 	int64_t (*mix_dot)(const int32_t *x, const int32_t *w);
 	/* ... and its update, w[i] += (x[i] * err) >> HCM_MIX_SHIFT. */
 	void (*mix_update)(int32_t *w, const int32_t *x, int32_t err);
-	/* *cp[k] = hcm_ctr_next(cv[k], bit, rate) for k < n (cv: 16 values). */
+	/*
+	 * The counters of node @node in the buckets @slot[0..n): their
+	 * addresses to @cp, values to @cv and stretch(p) to @in.
+	 */
+	void (*ctr_fetch)(uint32_t *const *slot, uint32_t node, uint32_t n,
+			  const int32_t *stretch, uint32_t **cp, uint32_t *cv,
+			  int32_t *in);
+	/* *cp[k] = hcm_ctr_next(cv[k], bit, rate) for k < n. */
 	void (*ctr_update)(uint32_t *const *cp, const uint32_t *cv, uint32_t n,
 			   uint32_t bit, const uint32_t *rate);
 };
