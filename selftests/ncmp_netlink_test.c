@@ -95,30 +95,11 @@ static struct nl_sock *genl_socket(int *family)
 	return sk;
 }
 
-/* Dump all links; fill @l with link @index if it is among them. */
-static int dump_link(int index, struct link_attrs *l, int *count)
-{
-	struct dump_req req = { .want = index };
-	struct nl_sock *sk;
-	int family, err;
-
-	sk = genl_socket(&family);
-	if (!sk)
-		return -NLE_OBJ_NOTFOUND;
-	nl_socket_modify_cb(sk, NL_CB_VALID, NL_CB_CUSTOM, dump_cb, &req);
-	err = genl_send_simple(sk, family, NCMP_CMD_GET_LINK, NCMP_GENL_VERSION,
-			       NLM_F_DUMP);
-	if (err >= 0)
-		err = nl_recvmsgs_default(sk);
-	nl_socket_free(sk);
-	*l = req.link;
-	if (count)
-		*count = req.seen;
-	return err < 0 ? err : 0;
-}
-
-/* GET_LINK for one index (not a dump). */
-static int get_link(int index, struct link_attrs *l)
+/*
+ * GET_LINK as a dump of all links (@dump) or for @index alone; fill @l with
+ * link @index if the answer holds it, and @count with the links seen.
+ */
+static int query_link(int index, bool dump, struct link_attrs *l, int *count)
 {
 	struct dump_req req = { .want = index };
 	struct nl_msg *msg;
@@ -130,16 +111,29 @@ static int get_link(int index, struct link_attrs *l)
 		return -NLE_OBJ_NOTFOUND;
 	nl_socket_modify_cb(sk, NL_CB_VALID, NL_CB_CUSTOM, dump_cb, &req);
 	msg = nlmsg_alloc();
-	genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, family, 0, 0,
-		    NCMP_CMD_GET_LINK, NCMP_GENL_VERSION);
-	nla_put_u32(msg, NCMP_A_LINK_INDEX, index);
+	genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, family, 0,
+		    dump ? NLM_F_DUMP : 0, NCMP_CMD_GET_LINK, NCMP_GENL_VERSION);
+	if (!dump)
+		nla_put_u32(msg, NCMP_A_LINK_INDEX, index);
 	err = nl_send_auto(sk, msg);
 	nlmsg_free(msg);
 	if (err >= 0)
 		err = nl_recvmsgs_default(sk);
 	nl_socket_free(sk);
 	*l = req.link;
+	if (count)
+		*count = req.seen;
 	return err < 0 ? err : 0;
+}
+
+static int dump_link(int index, struct link_attrs *l, int *count)
+{
+	return query_link(index, true, l, count);
+}
+
+static int get_link(int index, struct link_attrs *l)
+{
+	return query_link(index, false, l, NULL);
 }
 
 /* SET_LINK with up to three attribute/value pairs (attr 0 ends the list). */
