@@ -22,13 +22,14 @@
 
 #define MATCH_MIN	6	/* bytes a match must share to be used */
 #define MATCH_LEN_MAX	31
+#define CTR_LIMIT	255	/* counters adapt at >= 1/(limit + 1.5) */
 #define MIX_SETS	(8 * 4)	/* mixer weight sets: bit position x match */
 #define MIX_LR		6
 #define APM_RATE	6
 #define APM_CTX		(256 * 16)
 
 /* 2 / (2n + 3) in 16-bit fixed point: the step after n updates. */
-static uint32_t ctr_rate[HCM_CTR_LIMIT + 1];
+static uint32_t ctr_rate[CTR_LIMIT + 1];
 
 struct hcm_state {
 	const struct hcm_net *net;
@@ -42,8 +43,6 @@ struct hcm_state {
 	uint32_t *ctr;			/* n_adapt tables of 2^log2_size */
 	void *ctr_mem;			/* ctr, before aligning it */
 	uint32_t *slot[HCM_MAX_CTX + HCM_EXTRA];	/* nibble buckets */
-	uint32_t *cp[HCM_MAX_CTX + HCM_EXTRA];	/* this bit's counters */
-	uint32_t cv[16] __attribute__((aligned(32)));	/* and their values */
 	uint32_t line_start;		/* pos of the current line */
 	uint32_t prev_line;		/* pos of the line before */
 	uint32_t ctr0[256];		/* order 0 */
@@ -69,7 +68,7 @@ struct hcm_state {
 	uint32_t apm_gen[APM_CTX];	/* rows are reset lazily */
 	uint32_t apm_idx;
 	int32_t pr;			/* final P(1), 12 bits */
-	int32_t stretch_tab[4096];
+	int16_t stretch_tab[4096];
 };
 
 /* 4096 / (1 + e^(-x/256)) at x = -2048, -1920, ..., 2048, rounded. */
@@ -93,7 +92,7 @@ static int32_t squash(int32_t d)
 }
 
 /* stretch(p) = the least d with squash(d) >= p: the inverse of squash. */
-static void stretch_init(int32_t *tab)
+static void stretch_init(int16_t *tab)
 {
 	int32_t p = 0;
 
@@ -101,7 +100,7 @@ static void stretch_init(int32_t *tab)
 		int32_t v = squash(d);
 
 		while (p <= v && p < 4096)
-			tab[p++] = d;
+			tab[p++] = (int16_t)d;
 	}
 	while (p < 4096)
 		tab[p++] = STRETCH_MAX;
@@ -255,7 +254,7 @@ static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 
 static void once_init(void)
 {
-	for (uint32_t n = 0; n <= HCM_CTR_LIMIT; n++)
+	for (uint32_t n = 0; n <= CTR_LIMIT; n++)
 		ctr_rate[n] = 131072 / (2 * n + 3);
 	hcm_select_isa(HCM_ISA_AUTO);
 }
@@ -314,12 +313,18 @@ void hcm_state_free(struct hcm_state *st)
 	free(st);
 }
 
-/* A fresh counter (hcm_ctr_next()): p = 1/2, count 0. */
+/* Counter: 22-bit probability of a 1 above a 10-bit count. */
 #define CTR_INIT	(1u << 31)
 
 static void ctr_update(uint32_t *c, uint32_t bit)
 {
-	*c = hcm_ctr_next(*c, bit, ctr_rate);
+	uint32_t v = *c, n = v & 1023;
+	int64_t p = v >> 10;
+
+	p += ((((int64_t)bit << 22) - p) * ctr_rate[n]) >> 16;
+	if (n < CTR_LIMIT)
+		n++;
+	*c = (uint32_t)p << 10 | n;
 }
 
 static int32_t ctr_stretch(const struct hcm_state *st, uint32_t c)
@@ -494,9 +499,8 @@ unsigned int hcm_predict(struct hcm_state *st)
 
 	in[n++] = hcm_net_node_logit(net, st->h, st->c0);
 	in[n++] = ctr_stretch(st, st->ctr0[st->c0]);
-	hcm_kern->ctr_fetch(st->slot, node, st->n_adapt, st->stretch_tab,
-			    st->cp, st->cv, in + n);
-	n += st->n_adapt;
+	for (uint32_t k = 0; k < st->n_adapt; k++)
+		in[n++] = ctr_stretch(st, st->slot[k][node]);
 	st->match_bit = -1;
 	if (st->match_len &&
 	    ((st->buf[st->match_ptr & st->buf_mask] | 256u) >>
@@ -561,10 +565,12 @@ static void match_byte(struct hcm_state *st, uint32_t c)
 void hcm_update(struct hcm_state *st, unsigned int bit)
 {
 	int32_t err = (((int32_t)bit << 12) - st->pr_mix) * MIX_LR;
+	uint32_t node = nibble_node(st);
 
 	hcm_kern->mix_update(st->mix_cur, st->st, err);
 	ctr_update(&st->ctr0[st->c0], bit);
-	hcm_kern->ctr_update(st->cp, st->cv, st->n_adapt, bit, ctr_rate);
+	for (uint32_t k = 0; k < st->n_adapt; k++)
+		ctr_update(&st->slot[k][node], bit);
 	if (st->match_bit >= 0)
 		ctr_update(&st->match_sm[2 * st->match_len +
 					 (uint32_t)st->match_bit], bit);

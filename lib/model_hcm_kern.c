@@ -78,31 +78,11 @@ static void mix_update_scalar(int32_t *w, const int32_t *x, int32_t err)
 		w[i] += (x[i] * err) >> HCM_MIX_SHIFT;
 }
 
-static void ctr_fetch_scalar(uint32_t *const *slot, uint32_t node,
-			     uint32_t n, const int32_t *stretch, uint32_t **cp,
-			     uint32_t *cv, int32_t *in)
-{
-	for (uint32_t k = 0; k < n; k++) {
-		cp[k] = slot[k] + node;
-		cv[k] = *cp[k];
-		in[k] = stretch[cv[k] >> 20];
-	}
-}
-
-static void ctr_update_scalar(uint32_t *const *cp, const uint32_t *cv,
-			      uint32_t n, uint32_t bit, const uint32_t *rate)
-{
-	for (uint32_t k = 0; k < n; k++)
-		*cp[k] = hcm_ctr_next(cv[k], bit, rate);
-}
-
 static const struct hcm_kernels kern_scalar = {
 	.layer = layer_scalar,
 	.dot_u7 = dot_scalar,
 	.mix_dot = mix_dot_scalar,
 	.mix_update = mix_update_scalar,
-	.ctr_fetch = ctr_fetch_scalar,
-	.ctr_update = ctr_update_scalar,
 };
 
 #ifdef HCM_HAVE_AVX2
@@ -315,76 +295,11 @@ static void mix_update_avx2(int32_t *w, const int32_t *x, int32_t err)
 	}
 }
 
-/* Eight counters at once, with gathers. */
-__attribute__((target("avx2")))
-static void ctr_fetch_avx2(uint32_t *const *slot, uint32_t node, uint32_t n,
-			   const int32_t *stretch, uint32_t **cp, uint32_t *cv,
-			   int32_t *in)
-{
-	uint32_t k = 0;
-
-	if (n >= 8) {
-		__m256i off = _mm256_set1_epi64x((long long)node * 4);
-		__m256i p0 = _mm256_add_epi64(off, _mm256_loadu_si256(
-			(const __m256i *)slot));
-		__m256i p1 = _mm256_add_epi64(off, _mm256_loadu_si256(
-			(const __m256i *)(slot + 4)));
-		__m256i v;
-
-		_mm256_storeu_si256((__m256i *)cp, p0);
-		_mm256_storeu_si256((__m256i *)(cp + 4), p1);
-		v = _mm256_set_m128i(_mm256_i64gather_epi32(NULL, p1, 1),
-				     _mm256_i64gather_epi32(NULL, p0, 1));
-		_mm256_storeu_si256((__m256i *)cv, v);
-		_mm256_storeu_si256((__m256i *)in, _mm256_i32gather_epi32(
-			stretch, _mm256_srli_epi32(v, 20), 4));
-		k = 8;
-	}
-	ctr_fetch_scalar(slot + k, node, n - k, stretch, cp + k, cv + k,
-			 in + k);
-}
-
-/*
- * Eight counters at once. The step needs 23 x 16-bit products: vpmuldq on
- * the even, then the odd lanes; bits 16..47 of a product are its >> 16 as
- * far as the 22-bit result is concerned.
- */
-__attribute__((target("avx2")))
-static void ctr_update_avx2(uint32_t *const *cp, const uint32_t *cv,
-			    uint32_t n, uint32_t bit, const uint32_t *rate)
-{
-	uint32_t out[8] __attribute__((aligned(32)));
-	uint32_t k = 0;
-
-	if (n >= 8) {
-		__m256i v = _mm256_loadu_si256((const __m256i *)cv);
-		__m256i cnt = _mm256_and_si256(v, _mm256_set1_epi32(1023));
-		__m256i p = _mm256_srli_epi32(v, 10);
-		__m256i r = _mm256_i32gather_epi32((const int *)rate, cnt, 4);
-		__m256i d = _mm256_sub_epi32(_mm256_set1_epi32((int)(bit << 22)),
-					     p);
-		__m256i lo = _mm256_srli_epi64(_mm256_mul_epi32(d, r), 16);
-		__m256i hi = _mm256_slli_epi64(_mm256_mul_epi32(
-			_mm256_srli_epi64(d, 32), _mm256_srli_epi64(r, 32)), 16);
-
-		p = _mm256_add_epi32(p, _mm256_blend_epi32(lo, hi, 0xaa));
-		cnt = _mm256_min_epu32(_mm256_add_epi32(cnt, _mm256_set1_epi32(1)),
-				       _mm256_set1_epi32(HCM_CTR_LIMIT));
-		_mm256_store_si256((__m256i *)out, _mm256_or_si256(
-			_mm256_slli_epi32(p, 10), cnt));
-		for (; k < 8; k++)
-			*cp[k] = out[k];
-	}
-	ctr_update_scalar(cp + k, cv + k, n - k, bit, rate);
-}
-
 static const struct hcm_kernels kern_avx2 = {
 	.layer = layer_avx2,
 	.dot_u7 = dot_u7_avx2,
 	.mix_dot = mix_dot_avx2,
 	.mix_update = mix_update_avx2,
-	.ctr_fetch = ctr_fetch_avx2,
-	.ctr_update = ctr_update_avx2,
 };
 
 static bool cpu_has_avx2(void)
@@ -459,8 +374,6 @@ static const struct hcm_kernels kern_vnni = {
 	.dot_u7 = dot_u7_vnni,
 	.mix_dot = mix_dot_avx2,
 	.mix_update = mix_update_avx2,
-	.ctr_fetch = ctr_fetch_avx2,
-	.ctr_update = ctr_update_avx2,
 };
 
 /* AVX-VNNI is CPUID leaf 7, subleaf 1, EAX bit 4. */
@@ -517,8 +430,6 @@ static const struct hcm_kernels kern_neon = {
 	.dot_u7 = dot_neon,
 	.mix_dot = mix_dot_scalar,
 	.mix_update = mix_update_scalar,
-	.ctr_fetch = ctr_fetch_scalar,
-	.ctr_update = ctr_update_scalar,
 };
 #endif
 

@@ -17,24 +17,6 @@ static inline int32_t hcm_round_shift(int32_t acc, uint32_t s)
 	return (acc + (1 << (s - 1))) >> s;
 }
 
-/*
- * A bit counter: a 22-bit probability of a 1 above a 10-bit count n; the
- * step after n updates is rate[n] / 65536, and n stops at HCM_CTR_LIMIT.
- */
-#define HCM_CTR_LIMIT	255
-
-static inline uint32_t hcm_ctr_next(uint32_t v, uint32_t bit,
-				    const uint32_t *rate)
-{
-	uint32_t n = v & 1023;
-	int64_t p = v >> 10;
-
-	p += ((((int64_t)bit << 22) - p) * rate[n]) >> 16;
-	if (n < HCM_CTR_LIMIT)
-		n++;
-	return (uint32_t)p << 10 | n;
-}
-
 /* The mixer's learning rate: w += (x * err) >> HCM_MIX_SHIFT. */
 #define HCM_MIX_SHIFT	13
 
@@ -53,16 +35,6 @@ struct hcm_kernels {
 	int64_t (*mix_dot)(const int32_t *x, const int32_t *w);
 	/* ... and its update, w[i] += (x[i] * err) >> HCM_MIX_SHIFT. */
 	void (*mix_update)(int32_t *w, const int32_t *x, int32_t err);
-	/*
-	 * The counters of node @node in the buckets @slot[0..n): their
-	 * addresses to @cp, values to @cv and stretch(p) to @in.
-	 */
-	void (*ctr_fetch)(uint32_t *const *slot, uint32_t node, uint32_t n,
-			  const int32_t *stretch, uint32_t **cp, uint32_t *cv,
-			  int32_t *in);
-	/* *cp[k] = hcm_ctr_next(cv[k], bit, rate) for k < n. */
-	void (*ctr_update)(uint32_t *const *cp, const uint32_t *cv, uint32_t n,
-			   uint32_t bit, const uint32_t *rate);
 };
 
 /* The kernels hcm_select_isa() chose; scalar until then. */
