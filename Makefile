@@ -130,7 +130,7 @@ KMOD_SRCS := Kbuild $(wildcard kmod/* lib/wire/*.[ch] uapi/linux/*.h)
 define build_module
 	@test -d "$(1)" || { echo "ncmp: no kernel headers at '$(1)' (make deps)" >&2; exit 1; }
 	@rel=$$(basename $$(readlink -f $(1)) | sed 's/^linux-headers-//'); \
-	dst=$(CURDIR)/$(BUILD)/module/$$rel; \
+	dst=$(abspath $(BUILD))/module/$$rel; \
 	mkdir -p $$dst && cp -rsf $(CURDIR)/Kbuild $(CURDIR)/kmod $(CURDIR)/lib $(CURDIR)/uapi $$dst/ && \
 	$(MAKE) -C $(1) M=$$dst W=1 $(if $(filter 1,$(WERROR)),KCFLAGS=-Werror) modules && \
 	echo "ncmp: built $$dst/ncmp.ko"
