@@ -71,8 +71,8 @@ enum hcm_isa {
 /*
  * Choose the kernels for this process: @isa, or with HCM_ISA_AUTO the
  * NCMP_ISA environment variable ("scalar", "avx2", "avxvnni", "neon") or
- * the best the CPU has. Returns the ISA in use; asking for one the CPU or the build
- * lacks gives the scalar path.
+ * the best the CPU has. Returns the ISA in use; asking for one the CPU or
+ * the build lacks gives the scalar path.
  */
 enum hcm_isa hcm_select_isa(enum hcm_isa isa);
 const char *hcm_isa_name(enum hcm_isa isa);
