@@ -312,6 +312,24 @@ START_TEST(model_info_describes_a_model)
 }
 END_TEST
 
+START_TEST(bench_reports_ratio_and_speed_of_each_file)
+{
+	sample("/a.log", 50000);
+	sample("/b.log", 20000);
+	OK("$N bench -m $M -B 4K -i 0 a.log b.log > out");
+	OK("grep -q '^a.log  *50000 -> .* bpb  encode .* MB/s  decode .* MB/s$' out");
+	OK("grep -q '^b.log  *20000 -> ' out");
+	OK("grep -q '^total  *70000 -> ' out");
+	/* the coded size is the one encode writes */
+	OK("$N encode -m $M -B 4K -c a.log | wc -c > size && "
+	   "grep -q \"50000 ->  *$(cat size) \" out");
+	ck_assert_int_eq(run("$N bench -m $M missing.log"), 1);
+	ck_assert_int_eq(run("$N bench -m $M"), 2);
+	ck_assert_int_eq(run("$N bench -m $M -i -1 a.log"), 2);
+	ck_assert_int_eq(run("$N bench -m /dev/null a.log"), 4);
+}
+END_TEST
+
 START_TEST(memory_does_not_grow_with_the_input)
 {
 	long small, big;
@@ -349,6 +367,7 @@ static Suite *tool_suite(void)
 	tcase_add_test(tc, bad_command_lines_exit_2);
 	tcase_add_test(tc, rm_removes_the_input_only_after_success);
 	tcase_add_test(tc, model_info_describes_a_model);
+	tcase_add_test(tc, bench_reports_ratio_and_speed_of_each_file);
 	tcase_add_test(tc, memory_does_not_grow_with_the_input);
 	suite_add_tcase(s, tc);
 	return s;

@@ -833,6 +833,173 @@ static int cmd_model_info(int argc, char **argv)
 	return NCMCTL_EXIT_OK;
 }
 
+/* ---- bench --------------------------------------------------------------- */
+
+/* Inputs above this are refused: bench holds a file and its coded form. */
+#define BENCH_MAX_INPUT	(256u << 20)
+
+struct bench_opts {
+	const char *model;
+	unsigned int block_size;
+	unsigned int threads;
+	double seconds;		/* least time spent on each direction */
+};
+
+static int bench_read(const char *path, unsigned char **buf, size_t *len)
+{
+	struct stat st;
+	FILE *f;
+
+	f = fopen(path, "rb");
+	if (!f || fstat(fileno(f), &st) || !S_ISREG(st.st_mode)) {
+		ncmctl_err("%s: %s", path, f ? "not a regular file" : strerror(errno));
+		if (f)
+			fclose(f);
+		return NCMCTL_EXIT_FAIL;
+	}
+	if ((unsigned long long)st.st_size > BENCH_MAX_INPUT) {
+		ncmctl_err("%s: larger than %u MiB, too big to bench in memory",
+			   path, BENCH_MAX_INPUT >> 20);
+		fclose(f);
+		return NCMCTL_EXIT_FAIL;
+	}
+	*len = (size_t)st.st_size;
+	*buf = malloc(*len ? *len : 1);
+	if (!*buf || fread(*buf, 1, *len, f) != *len) {
+		ncmctl_err("%s: %s", path, *buf ? "read failed" : "out of memory");
+		free(*buf);
+		fclose(f);
+		return NCMCTL_EXIT_FAIL;
+	}
+	fclose(f);
+	return NCMCTL_EXIT_OK;
+}
+
+/*
+ * Code @path in memory, again and again for at least o->seconds each way,
+ * and report the best time of each direction; the round trip must be exact.
+ * Adds the input, coded and time totals to @sum.
+ */
+static int bench_file(const char *path, const ncmp_model *model,
+		      const struct bench_opts *o, double sum[4])
+{
+	unsigned char *src, *enc = NULL, *dec = NULL;
+	double t, t_enc = 1e30, t_dec = 1e30, spent;
+	long long clen = 0, dlen = 0;
+	struct timespec start;
+	char msg[NCMP_MSG_MAX];
+	size_t len, cap;
+	int rc;
+
+	rc = bench_read(path, &src, &len);
+	if (rc)
+		return rc;
+	cap = ncmp_file_bound(len, o->block_size);
+	enc = malloc(cap);
+	dec = malloc(len ? len : 1);
+	if (!enc || !dec) {
+		ncmctl_err("out of memory");
+		rc = NCMCTL_EXIT_FAIL;
+		goto out;
+	}
+	for (spent = 0; spent < o->seconds || t_enc == 1e30; spent += t) {
+		clock_gettime(CLOCK_MONOTONIC, &start);
+		clen = ncmp_file_compress(model, src, len, enc, cap,
+					  o->block_size, o->threads);
+		t = seconds_since(&start);
+		if (clen < 0) {
+			ncmctl_err("%s: %s", path, ncmp_error_name((int)clen));
+			rc = ncmctl_exit_code((int)clen);
+			goto out;
+		}
+		t_enc = t < t_enc ? t : t_enc;
+	}
+	for (spent = 0; spent < o->seconds || t_dec == 1e30; spent += t) {
+		clock_gettime(CLOCK_MONOTONIC, &start);
+		dlen = ncmp_file_decompress(model, enc, (size_t)clen, dec, len,
+					    o->threads, msg);
+		t = seconds_since(&start);
+		if (dlen < 0) {
+			ncmctl_err("%s: %s", path, msg);
+			rc = ncmctl_exit_code((int)dlen);
+			goto out;
+		}
+		t_dec = t < t_dec ? t : t_dec;
+	}
+	if ((size_t)dlen != len || memcmp(src, dec, len)) {
+		ncmctl_err("%s: the round trip changed the data", path);
+		rc = NCMCTL_EXIT_CORRUPT;
+		goto out;
+	}
+	printf("%-40s %10zu -> %10lld  %6.3f bpb  encode %7.2f MB/s  decode %7.2f MB/s\n",
+	       path, len, clen, len ? 8.0 * (double)clen / (double)len : 0.0,
+	       (double)len / t_enc / 1e6, (double)len / t_dec / 1e6);
+	sum[0] += (double)len;
+	sum[1] += (double)clen;
+	sum[2] += t_enc;
+	sum[3] += t_dec;
+out:
+	free(dec);
+	free(enc);
+	free(src);
+	return rc;
+}
+
+static int cmd_bench(int argc, char **argv)
+{
+	struct bench_opts o = { .threads = 1, .seconds = 1.0 };
+	double sum[4] = { 0, 0, 0, 0 };
+	ncmp_model *model;
+	char *end;
+	int c, i, rc;
+
+	while ((c = getopt(argc, argv, "m:B:T:i:h")) != -1) {
+		switch (c) {
+		case 'm':
+			o.model = optarg;
+			break;
+		case 'B':
+			o.block_size = parse_size(optarg);
+			if (!o.block_size) {
+				ncmctl_err("-B %s: not a block size in %u..%u (like 4K, 64K, 1M)",
+					   optarg, NCMP_BLOCK_MIN, NCMP_BLOCK_MAX);
+				return NCMCTL_EXIT_USAGE;
+			}
+			break;
+		case 'T':
+			o.threads = parse_threads(optarg);
+			if (o.threads > NCMP_THREADS_MAX) {
+				ncmctl_err("-T %s: not a thread count in 0..%u",
+					   optarg, NCMP_THREADS_MAX);
+				return NCMCTL_EXIT_USAGE;
+			}
+			break;
+		case 'i':
+			o.seconds = strtod(optarg, &end);
+			if (*end || end == optarg || o.seconds < 0 || o.seconds > 3600) {
+				ncmctl_err("-i %s: not a number of seconds in 0..3600", optarg);
+				return NCMCTL_EXIT_USAGE;
+			}
+			break;
+		default:
+			return ncmctl_usage("bench");
+		}
+	}
+	if (optind == argc)
+		return ncmctl_usage("bench");
+	rc = load_named_model(o.model, &model);
+	if (rc)
+		return rc;
+	for (i = optind; i < argc && !rc; i++)
+		rc = bench_file(argv[i], model, &o, sum);
+	if (!rc && argc - optind > 1)
+		printf("%-40s %10.0f -> %10.0f  %6.3f bpb  encode %7.2f MB/s  decode %7.2f MB/s\n",
+		       "total", sum[0], sum[1], sum[0] ? 8 * sum[1] / sum[0] : 0.0,
+		       sum[0] / sum[2] / 1e6, sum[0] / sum[3] / 1e6);
+	ncmp_model_free(model);
+	return rc;
+}
+
 const struct ncmctl_cmd ncmctl_codec_cmds[] = {
 	{ "encode", cmd_encode,
 	  "encode [-m MODEL] [-B BLOCKSIZE] [-T THREADS] [-o OUT] [IN]",
@@ -841,5 +1008,8 @@ const struct ncmctl_cmd ncmctl_codec_cmds[] = {
 	  "decompress an .ncmp file or stream, checking every CRC" },
 	{ "model info", cmd_model_info, "model info [MODEL]",
 	  "describe a model file, or the built-in model" },
+	{ "bench", cmd_bench,
+	  "bench [-m MODEL] [-B BLOCKSIZE] [-T THREADS] [-i SECONDS] FILE...",
+	  "code FILEs in memory: bits per byte, encode and decode MB/s" },
 	{ NULL, NULL, NULL, NULL },
 };
