@@ -58,6 +58,7 @@ struct sim {
 	u32 now;		/* what the ARQ sees: t mod 2^32 */
 	u32 baud;
 	unsigned int chunk;	/* max bytes the "tty" takes per write, 0: all */
+	u32 queue_ms;		/* line time the "tty" takes ahead of the wire */
 	bool split_rx;		/* feed received frames in random pieces */
 	bool cut;		/* the wire is cut: nothing arrives */
 	uint64_t rng;
@@ -220,7 +221,7 @@ static void sim_transmit(struct sim *s, int di)
 	const u8 *p;
 	size_t n, i;
 
-	while (d->line_free_ns < now_ns + 1000000) {
+	while (d->line_free_ns < now_ns + (s->queue_ms + 1) * 1000000ull) {
 		n = ncmp_arq_tx_peek(arq, &p, s->now);
 		if (!n)
 			return;
@@ -759,6 +760,11 @@ static void set_window(struct ncmp_arq_params *p)
 	p->baud = 921600;
 }
 
+static void default_baud(struct ncmp_arq_params *p)
+{
+	p->baud = NCMP_ARQ_DEFAULT_BAUD;
+}
+
 static enum action drop_some(struct sim *s, int dir, struct wframe *f)
 {
 	(void)dir;
@@ -800,6 +806,42 @@ START_TEST(a_wider_window_moves_data_faster_at_high_baud)
 	}
 	/* stop-and-wait waits a turnaround per frame; the window does not */
 	ck_assert_uint_lt(took[1], took[0]);
+}
+END_TEST
+
+/* The receiver stops taking bytes for a while, once: a busy machine. */
+static enum action stall_once(struct sim *s, int dir, struct wframe *f)
+{
+	if (dir == 0 && is_type(f, NCMP_FT_DATA) && ++s->fstate[0] == 10)
+		f->at += 300;
+	return PASS;
+}
+
+START_TEST(a_deep_tty_queue_does_not_make_the_window_resend_in_vain)
+{
+	struct sim *s = sim_new(33, 0);
+	u32 t0;
+
+	/*
+	 * The tty takes a second of line time at once (UART buffer, socket,
+	 * emulator), as QEMU's 8250 does: eight frames queue in front of the
+	 * wire, and frames resent after a timeout queue behind them.
+	 */
+	s->queue_ms = 1000;
+	window_size = 8;
+	sim_params(s, set_window);
+	sim_params(s, default_baud);
+	s->filter = stall_once;
+	sim_start(s);
+	sim_until(s, both_up, 1000);
+	t0 = s->now;
+	transfer(s, 64 * NCMP_MTU_DEFAULT, 0, 60000);
+	/* the stall costs one go-back of the window, and no more */
+	ck_assert_uint_le(s->e[0].arq->stats.timeouts, 1);
+	ck_assert_uint_le(s->e[0].arq->stats.retransmits, NCMP_WINDOW_MAX);
+	/* 64 frames and the window resent once: 72 frame times, 91 ms each */
+	ck_assert_uint_lt(s->now - t0, 300 + 73 * 91);
+	sim_free(s);
 }
 END_TEST
 
@@ -1245,6 +1287,7 @@ int main(void)
 	tcase_add_loop_test(tc, every_window_size_delivers_a_stream_through_losses,
 			    1, NCMP_WINDOW_MAX + 1);
 	tcase_add_test(tc, a_wider_window_moves_data_faster_at_high_baud);
+	tcase_add_test(tc, a_deep_tty_queue_does_not_make_the_window_resend_in_vain);
 	tcase_add_test(tc, sequence_numbers_wrap_during_a_long_transfer);
 	tcase_add_test(tc, the_clock_wrapping_around_zero_does_not_stall_the_link);
 	tcase_add_test(tc, end_of_stream_marks_arrive_in_place);

@@ -94,6 +94,38 @@ static void ncmp_arq_update_rto(struct ncmp_arq *arq)
 	ncmp_arq_reset_rto(arq);
 }
 
+/*
+ * Forget a line clock that is behind @now: the line is idle. Keeps it
+ * from going stale (and from wrapping into the future) on a quiet link.
+ */
+static void ncmp_arq_line_idle(struct ncmp_arq *arq, u32 now)
+{
+	if (ncmp_time_reached(now, arq->t_line)) {
+		arq->t_line = now;
+		arq->t_line_rem = 0;
+	}
+}
+
+/*
+ * @bytes were handed out at @now. The tty may still hold earlier bytes
+ * (a UART buffer, or QEMU's chardev socket, takes kilobytes at once), so
+ * they start to leave on the wire only when those have: return when, and
+ * advance the line clock past them.
+ */
+static u32 ncmp_arq_line_queue(struct ncmp_arq *arq, u32 bytes, u32 now)
+{
+	u32 baud = arq->params.baud;
+	u32 start, units;
+
+	ncmp_arq_line_idle(arq, now);
+	start = arq->t_line;
+	/* at most 4128 * 10000 + 10^8 - 1: fits */
+	units = bytes * 10000 + arq->t_line_rem;
+	arq->t_line += units / baud;
+	arq->t_line_rem = units % baud;
+	return start;
+}
+
 static void ncmp_arq_backoff(struct ncmp_arq *arq)
 {
 	u32 max = arq->params.rto_max_ms;
@@ -209,6 +241,9 @@ void ncmp_arq_start(struct ncmp_arq *arq, u32 now)
 	arq->state = NCMP_ARQ_SYNC;
 	arq->ctl = NCMP_CTL_SYNC;
 	arq->t_sent = now;
+	/* a line clock from an old session may be stale; begin afresh */
+	arq->t_line = now;
+	arq->t_line_rem = 0;
 	ncmp_arq_update_rto(arq);
 }
 
@@ -242,7 +277,14 @@ static void ncmp_arq_rx_ack(struct ncmp_arq *arq, u8 ack, u32 now)
 	arq->rej_rewound = false;
 	arq->attempts = 0;
 	ncmp_arq_reset_rto(arq);
+	/*
+	 * Progress restarts the timer for the new oldest frame, or from when
+	 * that frame reaches the wire if it still queues behind others.
+	 */
 	arq->t_sent = now;
+	if (ncmp_arq_in_flight(arq) &&
+	    !ncmp_time_reached(now, arq->slots[arq->slot_head].t_wire))
+		arq->t_sent = arq->slots[arq->slot_head].t_wire;
 	arq->ops->event(arq->ctx, NCMP_ARQ_EV_TX_ACKED);
 }
 
@@ -564,7 +606,9 @@ static u8 ncmp_arq_due(const struct ncmp_arq *arq)
 	return 0;
 }
 
-static void ncmp_arq_encode(struct ncmp_arq *arq, const u8 *frame, size_t len)
+/* Encode for the wire; return when it starts to leave (line clock). */
+static u32 ncmp_arq_encode(struct ncmp_arq *arq, const u8 *frame, size_t len,
+			   u32 now)
 {
 	/* cannot fail: wire[] holds the largest frame encoded */
 	int n = ncmp_cobs_encode(frame, len, arq->wire + 1,
@@ -575,15 +619,17 @@ static void ncmp_arq_encode(struct ncmp_arq *arq, const u8 *frame, size_t len)
 	arq->wire_len = n + 2;
 	arq->wire_pos = 0;
 	arq->stats.tx_frames++;
+	return ncmp_arq_line_queue(arq, arq->wire_len, now);
 }
 
-static void ncmp_arq_send_ctl(struct ncmp_arq *arq, u8 type)
+static void ncmp_arq_send_ctl(struct ncmp_arq *arq, u8 type, u32 now)
 {
 	struct ncmp_frame_hdr h = {
 		.type = type,
 		.session = ncmp_arq_link_id(arq),
 	};
 	struct ncmp_sync s;
+	u32 start;
 
 	switch (type) {
 	case NCMP_FT_SYNC:
@@ -613,7 +659,11 @@ static void ncmp_arq_send_ctl(struct ncmp_arq *arq, u8 type)
 		arq->stats.keepalives++;
 		break;
 	}
-	ncmp_arq_encode(arq, arq->ctl_buf, ncmp_frame_seal(arq->ctl_buf, &h));
+	start = ncmp_arq_encode(arq, arq->ctl_buf,
+				ncmp_frame_seal(arq->ctl_buf, &h), now);
+	/* the timer waits for the answer to these from when they leave */
+	if (type == NCMP_FT_SYNC || type == NCMP_FT_KEEPALIVE)
+		arq->t_sent = start;
 }
 
 static void ncmp_arq_send_data(struct ncmp_arq *arq, u32 now)
@@ -636,13 +686,18 @@ static void ncmp_arq_send_data(struct ncmp_arq *arq, u32 now)
 		arq->stats.retransmits++;
 	else
 		arq->snd_max = arq->snd_tx + 1;
-	/* the timer runs from the last transmission of the oldest frame */
-	if (!off)
-		arq->t_sent = now;
 	arq->snd_tx++;
 	arq->ctl &= ~NCMP_CTL_ACK;
 	arq->stats.tx_bytes += s->len;
-	ncmp_arq_encode(arq, s->buf, ncmp_frame_seal(s->buf, &h));
+	s->t_wire = ncmp_arq_encode(arq, s->buf, ncmp_frame_seal(s->buf, &h),
+				    now);
+	/*
+	 * The timer runs from when the last transmission of the oldest frame
+	 * reaches the wire, not from when the tty took it: with a window,
+	 * up to a window of frames (and resent ones) queue in front of it.
+	 */
+	if (!off)
+		arq->t_sent = s->t_wire;
 }
 
 bool ncmp_arq_tx_pending(const struct ncmp_arq *arq)
@@ -660,7 +715,7 @@ size_t ncmp_arq_tx_peek(struct ncmp_arq *arq, const u8 **data, u32 now)
 		if (type == NCMP_FT_DATA)
 			ncmp_arq_send_data(arq, now);
 		else
-			ncmp_arq_send_ctl(arq, type);
+			ncmp_arq_send_ctl(arq, type, now);
 	}
 	*data = arq->wire + arq->wire_pos;
 	return arq->wire_len - arq->wire_pos;
@@ -709,6 +764,7 @@ void ncmp_arq_timer(struct ncmp_arq *arq, u32 now)
 	    !ncmp_time_reached(now, deadline))
 		return;
 
+	ncmp_arq_line_idle(arq, now);
 	arq->t_sent = now;
 	if (arq->state == NCMP_ARQ_SYNC) {
 		/* no retry limit: the peer may come up at any time */

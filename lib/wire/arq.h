@@ -195,12 +195,15 @@ struct ncmp_arq_info {
  * struct ncmp_arq_slot - one TX frame, kept until acknowledged
  * @len: payload bytes
  * @type: NCMP_FT_DATA or NCMP_FT_EOS
+ * @t_wire: when its last transmission starts to leave on the wire, as
+ *	estimated from the line rate (the tty may queue bytes before it)
  * @buf: the frame, payload at NCMP_FRAME_HDR_LEN; header and CRC are
  *	written at each transmission (the ack field changes)
  */
 struct ncmp_arq_slot {
 	u16 len;
 	u8 type;
+	u32 t_wire;
 	u8 buf[NCMP_FRAME_MAX];
 };
 
@@ -228,7 +231,12 @@ struct ncmp_arq_slot {
  * @attempts: unanswered transmissions of the oldest frame, probe or SYNC
  * @rto_base: DATA timeout computed from baud, MTU and rto_min
  * @rto_cur: @rto_base after backoff
- * @t_sent: when the timed frame, probe or SYNC was last sent
+ * @t_sent: when the timed frame, probe or SYNC last started to leave on
+ *	the wire (estimated, see @t_line)
+ * @t_line: when the bytes handed out so far will have left the wire at the
+ *	line rate; ahead of now while the tty holds a queue
+ * @t_line_rem: the fraction of a millisecond beyond @t_line, in units of
+ *	1/baud ms, so that no rounding accumulates over a long stream
  * @t_rx: when the last valid frame from the peer arrived
  * @rcv_nxt: next sequence number we accept
  * @rx_busy: we refused a frame; the peer is told when room appears
@@ -267,6 +275,8 @@ struct ncmp_arq {
 	u32 rto_base;
 	u32 rto_cur;
 	u32 t_sent;
+	u32 t_line;
+	u32 t_line_rem;
 	u32 t_rx;
 
 	u8 rcv_nxt;
