@@ -368,8 +368,9 @@ static size_t list_models(struct candidate *c)
  * Code and decode @sample with the candidate's model, timing both, as
  * send and recv run it: the stream format. Making a coder (allocating the
  * model's state) is left out: it is paid once per transfer, not per byte.
+ * A model that fails the round trip keeps ratio and speed 0.
  */
-static int calibrate(struct candidate *c, const uint8_t *sample, size_t len)
+static void calibrate(struct candidate *c, const uint8_t *sample, size_t len)
 {
 	size_t cap = 2 * len + 1024;
 	uint8_t *coded = malloc(cap), *back = malloc(len);
@@ -399,17 +400,18 @@ static int calibrate(struct candidate *c, const uint8_t *sample, size_t len)
 	ncmp_stream_dec_free(dec);
 	free(coded);
 	free(back);
-	if (r)
-		return r;
-	c->ratio = (double)len / (double)in.size;
-	c->speed = (double)len / (te > td ? te : td);
-	return 0;
+	if (!r) {
+		c->ratio = (double)len / (double)in.size;
+		c->speed = (double)len / (te > td ? te : td);
+	}
 }
 
 /*
  * Decoding keeps up when the model turns what the line carries into raw
- * bytes faster than they arrive, with a quarter to spare. Among those that
- * keep up the best ratio wins; if none does, the best min(line, speed).
+ * bytes at least twice as fast as they arrive: the sample is short, later
+ * data usually compresses better (so arrives faster), and the receiver may
+ * be busier than we are. Among those that keep up the best ratio wins; if
+ * none does, the best min(line, speed).
  */
 static size_t pick(const struct candidate *c, size_t n, unsigned int baud)
 {
@@ -417,7 +419,7 @@ static size_t pick(const struct candidate *c, size_t n, unsigned int baud)
 	size_t i, k = n;
 
 	for (i = 0; i < n; i++)
-		if (c[i].speed >= 1.25 * wire * c[i].ratio &&
+		if (c[i].speed >= 2 * wire * c[i].ratio &&
 		    (k == n || c[i].ratio > c[k].ratio))
 			k = i;
 	if (k < n)
@@ -452,8 +454,7 @@ static int auto_model(const char *dev, const uint8_t *sample, size_t len,
 		return NCMCTL_EXIT_MODEL;
 	if (n > 1 && baud && len >= SAMPLE_MIN) {
 		for (i = 0; i < n; i++)
-			if (calibrate(&c[i], sample, len))
-				c[i].ratio = c[i].speed = 0;
+			calibrate(&c[i], sample, len);
 		k = pick(c, n, baud);
 		for (i = 0; i < n; i++)
 			ncmctl_info("model %s (%s): ratio %.2f, %.0f KB/s on %zu bytes%s",
@@ -717,7 +718,8 @@ static int send_finish(struct sender *s)
 			return dev_error(s->dev, EINTR);
 		if (!r)
 			ncmctl_info("%s: waiting for the receiver's answer", s->dev);
-		if (r > 0 && (rc = read_reply(s)))
+		rc = r > 0 ? read_reply(s) : NCMCTL_EXIT_OK;
+		if (rc)
 			return rc;
 	}
 	return s->status;
@@ -843,7 +845,9 @@ static int cmd_send(int argc, char **argv)
 
 	memset(&s, 0, sizeof(s));
 	s.dev = DEV_DEFAULT;
-	s.rfd = s.wfd = s.in_fd = -1;
+	s.rfd = -1;
+	s.wfd = -1;
+	s.in_fd = -1;
 	s.status = -1;
 	rc = send_opts(argc, argv, &s.dev, &model_opt, &in);
 	if (rc >= 0)
@@ -916,7 +920,8 @@ static int rx_more(struct receiver *r)
 	if (r->ended)
 		return 0;
 	if (r->pos == r->len) {
-		r->pos = r->len = 0;
+		r->pos = 0;
+		r->len = 0;
 	} else if (RX_SIZE - r->len < REC_MAX) {
 		memmove(r->buf, r->buf + r->pos, r->len - r->pos);
 		r->len -= r->pos;
@@ -1359,7 +1364,8 @@ static int cmd_recv(int argc, char **argv)
 
 	memset(&r, 0, sizeof(r));
 	r.dev = DEV_DEFAULT;
-	r.fd = r.out_fd = -1;
+	r.fd = -1;
+	r.out_fd = -1;
 	rc = recv_opts(argc, argv, &r, &model_opt, &force);
 	if (rc >= 0)
 		return rc;
@@ -1374,6 +1380,9 @@ static int cmd_recv(int argc, char **argv)
 		rc = dev_open(r.dev, &r.fd);
 	if (!rc)
 		rc = out_open(&r, force);
+	/* data on the terminal: a progress line would garble it */
+	if (!r.out_path && isatty(STDOUT_FILENO))
+		r.prog.on = false;
 	if (!rc)
 		rc = recv_one(&r, model_opt);
 	if (!rc)
