@@ -1012,7 +1012,7 @@ static int skip_message(struct receiver *r)
 		ncmctl_warn("%s: discarded the end of a transfer whose start an earlier recv took",
 			    r->dev);
 		reply(r, NCMCTL_EXIT_FAIL,
-		      "the receiver missed the start of the transfer (its recv was restarted); send again");
+		      "it missed the start of the transfer (its recv was restarted); send again");
 	}
 	return NCMCTL_EXIT_OK;
 }
@@ -1182,7 +1182,7 @@ static int recv_model(struct receiver *r, const char *model_opt,
 			    r->dev, ncmp_error_name(p));
 	rc = ncmctl_model_for(model_opt, info.model_id, model);
 	if (rc) {
-		reply(r, rc, "the receiver does not have model %s",
+		reply(r, rc, "it does not have model %s (send with -m default, or install the model there)",
 		      ncmp_model_id_str(info.model_id, id));
 		drain(r);
 	}
@@ -1388,7 +1388,7 @@ static int cmd_recv(int argc, char **argv)
 	if (!rc)
 		recv_end(&r);
 	if (rc && stop_signal && r.in_transfer)
-		reply(&r, NCMCTL_EXIT_FAIL, "the receiver was interrupted");
+		reply(&r, NCMCTL_EXIT_FAIL, "it was interrupted");
 	if (!rc)
 		progress_done(&r.prog, r.raw, r.coded, 0);
 	progress_end(&r.prog);
