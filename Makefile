@@ -165,8 +165,8 @@ selftests: $(KSFT_BINS) $(NCMCTL) $(SELFTEST_EXTRA)
 
 # KVERS: the kernels the VM tests boot (default: every installed Debian image
 # that has matching headers).
-KVERS ?= $(shell for k in $(KDIRS); do r=$${k\#*/linux-headers-}; \
-	test -e /boot/vmlinuz-$$r && echo $$r; done)
+KVERS ?= $(foreach r,$(patsubst /usr/src/linux-headers-%,%,$(KDIRS)),\
+	$(if $(wildcard /boot/vmlinuz-$(r)),$(r)))
 
 vm-test: selftests modules-all
 	@selftests/vm/run-all $(KVERS)
