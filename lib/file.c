@@ -18,6 +18,7 @@
 #include "error.h"
 #include "header.h"
 #include "model.h"
+#include "out.h"
 #include "pool.h"
 #include "wire/crc32.h"
 
@@ -64,21 +65,6 @@ struct ncmp_file_dec {
 	char msg[NCMP_MSG_MAX];
 	char pending_msg[NCMP_MSG_MAX];
 };
-
-/* Copy what is left of src[*sent..len) into @out; true once all is out. */
-static bool put(const uint8_t *src, size_t len, size_t *sent,
-		struct ncmp_out *out, uint64_t *counter)
-{
-	size_t n = len - *sent;
-
-	if (n > out->size - out->pos)
-		n = out->size - out->pos;
-	memcpy((uint8_t *)out->dst + out->pos, src + *sent, n);
-	out->pos += n;
-	*sent += n;
-	*counter += n;
-	return *sent == len;
-}
 
 /* ---- encoder ------------------------------------------------------------ */
 
@@ -194,12 +180,12 @@ int ncmp_file_encode(ncmp_file_enc *e, struct ncmp_out *out,
 	    (e->trailer_ready && in->pos < in->size))
 		return enc_fail(e, NCMP_E_PARAM);
 	for (;;) {
-		if (!put(e->header, FILE_HEADER_LEN, &e->header_sent, out,
-			 &e->out_bytes))
+		if (!ncmp_out_put(e->header, FILE_HEADER_LEN, &e->header_sent,
+				  out, &e->out_bytes))
 			return 1;
 		while ((j = pool_oldest(e->pool, false))) {
-			if (!put(j->payload, j->payload_len, &j->sent, out,
-				 &e->out_bytes))
+			if (!ncmp_out_put(j->payload, j->payload_len, &j->sent,
+					  out, &e->out_bytes))
 				return 1;
 			pool_release(e->pool, j);
 		}
@@ -232,8 +218,8 @@ int ncmp_file_encode(ncmp_file_enc *e, struct ncmp_out *out,
 			trailer_write(e->trailer, &t);
 			e->trailer_ready = true;
 		}
-		return put(e->trailer, TRAILER_LEN, &e->trailer_sent, out,
-			   &e->out_bytes) ? 0 : 1;
+		return ncmp_out_put(e->trailer, TRAILER_LEN, &e->trailer_sent,
+				    out, &e->out_bytes) ? 0 : 1;
 	}
 }
 
@@ -459,7 +445,7 @@ static int drain(struct ncmp_file_dec *d, struct ncmp_out *out)
 			return d->flags & NCMP_DEC_FORCE ? j->status :
 			       dec_fail(d, j->status);
 		}
-		if (!put(j->raw, j->raw_len, &j->sent, out, &d->out_bytes))
+		if (!ncmp_out_put(j->raw, j->raw_len, &j->sent, out, &d->out_bytes))
 			return 1;
 		pool_release(d->pool, j);
 	}

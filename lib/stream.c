@@ -15,6 +15,7 @@
 #include "bytes.h"
 #include "error.h"
 #include "header.h"
+#include "out.h"
 #include "wire/crc32.h"
 
 /* Block head: raw length, payload length (varints), optional CRC32. */
@@ -39,20 +40,6 @@ struct ncmp_stream_enc {
 	uint64_t out_bytes;
 	int err;
 };
-
-static bool put(const uint8_t *src, size_t len, size_t *sent,
-		struct ncmp_out *out, uint64_t *counter)
-{
-	size_t n = len - *sent;
-
-	if (n > out->size - out->pos)
-		n = out->size - out->pos;
-	memcpy((uint8_t *)out->dst + out->pos, src + *sent, n);
-	out->pos += n;
-	*sent += n;
-	*counter += n;
-	return *sent == len;
-}
 
 int ncmp_stream_enc_new(ncmp_stream_enc **out, const ncmp_model *model,
 			unsigned int flags)
@@ -143,10 +130,10 @@ int ncmp_stream_encode(ncmp_stream_enc *e, struct ncmp_out *out,
 		return e->err;
 	}
 	for (;;) {
-		if (!put(e->header, STREAM_HEADER_LEN, &e->header_sent, out,
-			 &e->out_bytes) ||
-		    !put(e->coded + e->coded_at, e->coded_len, &e->coded_sent,
-			 out, &e->out_bytes))
+		if (!ncmp_out_put(e->header, STREAM_HEADER_LEN, &e->header_sent,
+				  out, &e->out_bytes) ||
+		    !ncmp_out_put(e->coded + e->coded_at, e->coded_len,
+				  &e->coded_sent, out, &e->out_bytes))
 			return 1;
 		if (in->pos < in->size) {
 			n = in->size - in->pos;
@@ -417,8 +404,8 @@ int ncmp_stream_decode(ncmp_stream_dec *d, struct ncmp_out *out,
 		return fail(d, NCMP_E_PARAM, "bad buffer");
 	for (;;) {
 		if (d->raw_ready) {
-			if (!put(d->raw, d->raw_len, &d->raw_sent, out,
-				 &d->out_bytes))
+			if (!ncmp_out_put(d->raw, d->raw_len, &d->raw_sent,
+					  out, &d->out_bytes))
 				return 1;
 			d->raw_ready = false;
 		}
