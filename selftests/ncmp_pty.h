@@ -84,6 +84,20 @@ static inline int tty_make_raw(int fd)
 	return 0;
 }
 
+/* Whether the ncmp line discipline can be attached at all (module loaded). */
+static inline bool ncmp_available(void)
+{
+	struct pty_pair p;
+	int disc = N_NCMP;
+	bool ok;
+
+	if (pty_pair_open(&p))
+		return false;
+	ok = ioctl(p.slave, TIOCSETD, &disc) == 0;
+	pty_pair_close(&p);
+	return ok;
+}
+
 /* Attach ncmp to the tty behind @fd and return N of /dev/ncmpN. */
 static inline int ncmp_attach(int fd)
 {

@@ -15,19 +15,6 @@
 /* Generous: the VM is emulated and shares its CPU with the host. */
 #define LINK_UP_MS	20000
 
-static bool ncmp_available(void)
-{
-	struct pty_pair p;
-	int disc = N_NCMP;
-	bool ok;
-
-	if (pty_pair_open(&p))
-		return false;
-	ok = ioctl(p.slave, TIOCSETD, &disc) == 0;
-	pty_pair_close(&p);
-	return ok;
-}
-
 FIXTURE(wire) {
 	struct ncmp_wire w;
 	int fa;		/* /dev/ncmpN on a.slave, opened */

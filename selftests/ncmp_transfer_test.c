@@ -27,19 +27,6 @@
 
 enum { EXIT_FAIL = 1, EXIT_MODEL = 4, EXIT_LINK = 5 };
 
-static bool ncmp_available(void)
-{
-	struct pty_pair p;
-	int disc = N_NCMP;
-	bool ok;
-
-	if (pty_pair_open(&p))
-		return false;
-	ok = ioctl(p.slave, TIOCSETD, &disc) == 0;
-	pty_pair_close(&p);
-	return ok;
-}
-
 /* Lines a logger would write: compressible, never the same twice. */
 static void log_text(char *buf, size_t len, unsigned int seed)
 {
