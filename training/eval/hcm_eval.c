@@ -74,6 +74,7 @@ static void load_raw(struct hcm_net *net, const uint8_t *p)
 		p += (size_t)net->layer[l].n_in * net->layer[l].n_out;
 		net->layer[l].b = (const int32_t *)p;
 		p += 4 * net->layer[l].n_out;
+		hcm_layer_prepare(&net->layer[l]);
 	}
 	net->head_w = (const int8_t *)p;
 	p += 256 * net->layer[net->n_layers - 1].n_out;
