@@ -48,6 +48,9 @@ UNIT_SRCS   := $(wildcard tests/check_*.c)
 FUZZ_SRCS   := $(wildcard tests/fuzz/fuzz_*.c)
 KSFT_SRCS   := $(wildcard selftests/*_test.c)
 
+# The fragments below define rules; a plain "make" still means "all".
+.DEFAULT_GOAL := all
+
 # Optional per-directory fragments for rules a wildcard cannot express
 # (generated sources, per-file ISA flags, helper programs).
 -include lib/lib.mk
