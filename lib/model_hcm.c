@@ -18,15 +18,26 @@
 #define MIX_MUL		0x2C1B3C6Du
 #define SEED_MUL	0x9E3779B1u
 #define WORD_LEN	8
+#define SHAPE_LEN	8
 #define STRETCH_MAX	2047
 
-#define MATCH_MIN	6	/* bytes a match must share to be used */
+#define MATCH_MIN	5	/* bytes a match must share to be used */
 #define MATCH_LEN_MAX	31
-#define CTR_LIMIT	255	/* counters adapt at >= 1/(limit + 1.5) */
-#define MIX_SETS	(8 * 4)	/* mixer weight sets: bit position x match */
-#define MIX_LR		6
+#define MATCH_SURE	16	/* a match this long forgets its misses */
+#define CTR_LIMIT	60	/* counters adapt at >= 1/(limit + 1.5) */
+/*
+ * Two mixers, averaged: one with a weight set per match state (4), which
+ * learns fast enough for a 4 KiB block, and one per bit position x match
+ * state x class of the last byte (digit, letter, other: 96), which is
+ * sharper once it has seen enough. Their sets share one array.
+ */
+#define MIX_FAST	4
+#define MIX_SETS	(MIX_FAST + 8 * 4 * 3)
+#define MIX_LR_MIN	48	/* learning rate, 1/16 units: MIN + ... */
+#define MIX_LR_BOOST	256	/* ... BOOST * HALF / (HALF + updates) */
+#define MIX_LR_HALF	256
 #define APM_RATE	6
-#define APM_CTX		(256 * 16)
+#define APM_CTX		(256 * 16)	/* (class of c1, partial byte) */
 
 /* 2 / (2n + 3) in 16-bit fixed point: the step after n updates. */
 static uint32_t ctr_rate[CTR_LIMIT + 1];
@@ -39,7 +50,8 @@ struct hcm_state {
 	uint32_t c0;			/* 1, then the byte's bits so far */
 	uint32_t bitpos;
 	uint32_t n_adapt;		/* adaptive contexts: the net's + extra */
-	uint32_t ctx_hash[HCM_MAX_CTX + HCM_EXTRA];	/* this byte's */
+	uint32_t ctx_hash[HCM_MAX_CTX];	/* this byte's, of the net's contexts */
+	uint32_t adapt_hash[HCM_MAX_CTX + HCM_EXTRA];	/* ... of n_adapt */
 	uint32_t *ctr;			/* n_adapt tables of 2^log2_size */
 	void *ctr_mem;			/* ctr, before aligning it */
 	uint32_t *slot[HCM_MAX_CTX + HCM_EXTRA];	/* nibble buckets */
@@ -50,8 +62,10 @@ struct hcm_state {
 	int8_t h[HCM_MAX_WIDTH];	/* network output for this byte */
 	int32_t st[HCM_NIN];		/* mixer inputs; unused ones stay 0 */
 	int32_t mix_w[MIX_SETS][HCM_NIN];
-	int32_t *mix_cur;
-	int32_t pr_mix;
+	uint32_t mix_count[MIX_SETS];	/* updates of each set */
+	uint32_t mix_set[2];		/* each mixer's set for this bit */
+	int32_t mix_pr[2];		/* ... and its P(1) */
+	int32_t pr_mix;			/* the two averaged */
 	/* match model */
 	uint8_t *buf;
 	uint32_t buf_mask;
@@ -60,9 +74,10 @@ struct hcm_state {
 	uint32_t *match_tab;
 	uint32_t match_mask;
 	uint32_t match_ptr;
-	uint32_t match_len;
+	uint32_t match_len;		/* bytes verified since the last miss */
+	uint32_t match_miss;		/* misses since it was last sure */
 	int32_t match_bit;		/* expected bit, or -1 */
-	uint32_t match_sm[(MATCH_LEN_MAX + 1) * 2];
+	uint32_t match_sm[4][MATCH_LEN_MAX + 1][2];	/* misses, len, bit */
 	/* APM over (order 1, partial byte) */
 	uint16_t apm[APM_CTX][33];
 	uint32_t apm_gen[APM_CTX];	/* rows are reset lazily */
@@ -119,17 +134,37 @@ static bool is_word(uint32_t c)
 	       (c >= 'a' && c <= 'z') || c == '_';
 }
 
-/* The mixed 32-bit hash of context k (order >= 2 or word). */
+/*
+ * The class of a byte in the shape context: digit, a-f, g-z, A-F, G-Z, or
+ * the byte itself. Hex and decimal runs, words and the punctuation between
+ * them have a shape even where their bytes are new to the block.
+ */
+static const uint8_t shape_of[256] = {
+	['0' ... '9'] = 1, ['a' ... 'f'] = 2, ['g' ... 'z'] = 3,
+	['A' ... 'F'] = 4, ['G' ... 'Z'] = 5,
+};
+
+static uint32_t shape_class(uint32_t c)
+{
+	uint32_t t = shape_of[c];
+
+	return t ? 256 + t : c;
+}
+
+/* The mixed 32-bit hash of context k (order >= 2, word or shape). */
 static uint32_t ctx_hash(uint32_t k, uint32_t order, uint64_t hist)
 {
 	uint32_t h = (k + 1) * SEED_MUL;
-	uint32_t n = order == HCM_WORD ? WORD_LEN : order;
+	uint32_t n = order == HCM_WORD ? WORD_LEN :
+		     order == HCM_SHAPE ? SHAPE_LEN : order;
 
 	for (uint32_t i = 0; i < n; i++) {
 		uint32_t c = (uint32_t)(hist >> (8 * i)) & 255;
 
 		if (order == HCM_WORD && !is_word(c))
 			break;
+		if (order == HCM_SHAPE)
+			c = shape_class(c);
 		h = (h + c + 1) * HASH_MUL;
 	}
 	return mix32(h);
@@ -164,9 +199,11 @@ static void trunk(const struct hcm_net *net, const uint32_t *hash,
 	for (uint32_t k = 0; k < net->n_ctx; k++) {
 		uint32_t row = net->order[k] == 1 ? (uint32_t)(hist & 255) :
 			       hash[k] >> (32 - net->table_bits);
+		const int8_t *src = net->table[k] + (size_t)row * net->emb;
 
-		memcpy(x + k * net->emb, net->table[k] + (size_t)row * net->emb,
-		       net->emb);
+		/* emb is a multiple of 16: fixed-size copies stay inline */
+		for (uint32_t j = 0; j < net->emb; j += 16)
+			memcpy(x + k * net->emb + j, src + j, 16);
 	}
 	for (uint32_t l = 0; l < net->n_layers; l++) {
 		const struct hcm_layer *ly = &net->layer[l];
@@ -231,7 +268,7 @@ int hcm_net_check(const struct hcm_net *net, char *msg)
 	if (!net->emb || net->emb % 16 || net->emb > HCM_MAX_WIDTH)
 		return set_msg(msg, NCMP_E_MODEL_FORMAT, "hcm: bad embedding width");
 	for (uint32_t k = 0; k < net->n_ctx; k++)
-		if (net->order[k] > 8 || !net->table[k])
+		if (net->order[k] > HCM_SHAPE || !net->table[k])
 			return set_msg(msg, NCMP_E_MODEL_FORMAT, "hcm: bad context");
 	if (net->n_layers < 1 || net->n_layers > HCM_MAX_LAYERS)
 		return set_msg(msg, NCMP_E_MODEL_FORMAT, "hcm: bad number of layers");
@@ -264,12 +301,31 @@ static unsigned int clamp_log2(unsigned int n)
 	return n < 12 ? 12 : n > 20 ? 20 : n;
 }
 
+/*
+ * Net contexts above order 4 get no counters: the match model covers long
+ * contexts: their counters cost 8% of the time for under 0.3% on 4 KiB
+ * blocks (1% at most on whole files).
+ */
+static bool has_counters(uint32_t order)
+{
+	return order == HCM_WORD || order == HCM_SHAPE || order <= 4;
+}
+
+static uint32_t adapt_count(const struct hcm_net *net)
+{
+	uint32_t n = HCM_EXTRA;
+
+	for (uint32_t k = 0; k < net->n_ctx; k++)
+		n += has_counters(net->order[k]);
+	return n;
+}
+
 size_t hcm_state_size(const struct hcm_net *net, unsigned int log2_size)
 {
 	unsigned int l = clamp_log2(log2_size);
 
 	return sizeof(struct hcm_state) +
-	       ((size_t)(net->n_ctx + HCM_EXTRA) << (l + 2)) + 64 +	/* counters */
+	       ((size_t)adapt_count(net) << (l + 2)) + 64 +	/* counters */
 	       ((size_t)1 << l) +			/* match history */
 	       ((size_t)1 << l);			/* match table */
 }
@@ -286,7 +342,7 @@ struct hcm_state *hcm_state_new(const struct hcm_net *net,
 		return NULL;
 	st->net = net;
 	st->log2_size = l;
-	st->n_adapt = net->n_ctx + HCM_EXTRA;
+	st->n_adapt = adapt_count(net);
 	/* a bucket in one cache line; calloc keeps untouched pages free */
 	st->ctr_mem = calloc(((size_t)st->n_adapt << l) + 16, sizeof(uint32_t));
 	st->ctr = (uint32_t *)(((uintptr_t)st->ctr_mem + 63) & ~(uintptr_t)63);
@@ -335,19 +391,30 @@ static int32_t ctr_stretch(const struct hcm_state *st, uint32_t c)
 /*
  * Contexts only the adaptive part uses, for data the network's n-gram
  * contexts miss: a sparse one (the two bytes before the last, for binary
- * records) and a column one (the byte above in the previous line and the
- * last byte, for tables and logs).
+ * records), a column one (the byte above in the previous line and the
+ * last byte, for tables and logs), and the byte the match model expects
+ * with how sure it is, which learns what follows a near-repeat (a counter
+ * that ticks, a field that changes in its low byte), alone and with the
+ * shape @shape of the last bytes (a timestamp's last digit, a port number:
+ * where a repeat is least to be trusted).
  */
-static void extra_hashes(const struct hcm_state *st, uint32_t *h)
+static void extra_hashes(const struct hcm_state *st, uint32_t shape,
+			 uint32_t *h)
 {
 	uint32_t col = st->pos - st->line_start;
-	uint32_t above = 0;
+	uint32_t above = 0, expect = 0;
 
 	if (st->prev_line + col < st->line_start)
 		above = st->buf[(st->prev_line + col) & st->buf_mask];
+	if (st->match_len)
+		expect = (256 + st->buf[st->match_ptr & st->buf_mask]) << 3 |
+			 (st->match_len < 8 ? 1 : st->match_len < 16 ? 2 : 3) |
+			 (st->match_miss ? 4 : 0);
 	h[0] = mix32((uint32_t)(st->hist >> 8 & 0xffff) * HASH_MUL + 0x51);
 	h[1] = mix32((above << 8 | (uint32_t)(st->hist & 255)) * HASH_MUL +
 		     0x52);
+	h[2] = mix32(expect * HASH_MUL + 0x55);
+	h[3] = mix32((expect * HASH_MUL + 0x56) ^ shape);
 }
 
 /*
@@ -369,6 +436,28 @@ static uint32_t *bucket(const struct hcm_state *st, uint32_t k, uint32_t i)
 	return st->ctr + ((size_t)k << l) + ((i >> (32 - l)) & ~15u);
 }
 
+/* The salt of the second nibble's buckets, after the first nibble @hi. */
+static uint32_t nibble_salt(uint32_t hi)
+{
+	return (hi & 15) * 0x9E3779B1u + 1;
+}
+
+/*
+ * With one bit of the first nibble left, fetch the second nibble's buckets
+ * for both values of that bit, so nibble_start() finds them in cache.
+ */
+static void nibble_prefetch(const struct hcm_state *st)
+{
+	uint32_t s0 = nibble_salt(st->c0 << 1), s1 = nibble_salt(st->c0 << 1 | 1);
+
+	for (uint32_t k = 0; k < st->n_adapt; k++) {
+		__builtin_prefetch(bucket(st, k,
+					  bucket_hash(st->adapt_hash[k], s0)));
+		__builtin_prefetch(bucket(st, k,
+					  bucket_hash(st->adapt_hash[k], s1)));
+	}
+}
+
 static void nibble_start(struct hcm_state *st)
 {
 	static const uint32_t fresh[15] = {
@@ -376,11 +465,11 @@ static void nibble_start(struct hcm_state *st)
 		CTR_INIT, CTR_INIT, CTR_INIT, CTR_INIT, CTR_INIT, CTR_INIT,
 		CTR_INIT, CTR_INIT, CTR_INIT,
 	};
-	uint32_t salt = st->bitpos ? (st->c0 & 15) * 0x9E3779B1u + 1 : 0;
+	uint32_t salt = st->bitpos ? nibble_salt(st->c0) : 0;
 	uint32_t l = st->log2_size, gen = st->gen << 8, n = st->n_adapt;
 
 	for (uint32_t k = 0; k < n; k++) {
-		uint32_t i = bucket_hash(st->ctx_hash[k], salt);
+		uint32_t i = bucket_hash(st->adapt_hash[k], salt);
 		uint32_t tag = gen | ((i >> (24 - l)) & 255);
 		uint32_t *b = bucket(st, k, i);
 
@@ -397,15 +486,27 @@ static void byte_start(struct hcm_state *st)
 {
 	const struct hcm_net *net = st->net;
 
-	for (uint32_t k = 0; k < net->n_ctx; k++)
+	uint32_t n = 0, shape = 0;
+	bool have_shape = false;
+
+	for (uint32_t k = 0; k < net->n_ctx; k++) {
 		st->ctx_hash[k] = net->order[k] == 1 ?
 			mix32((uint32_t)(st->hist & 255) * HASH_MUL + k) :
 			ctx_hash(k, net->order[k], st->hist);
-	extra_hashes(st, st->ctx_hash + net->n_ctx);
+		if (has_counters(net->order[k]))
+			st->adapt_hash[n++] = st->ctx_hash[k];
+		if (net->order[k] == HCM_SHAPE) {
+			shape = st->ctx_hash[k];
+			have_shape = true;
+		}
+	}
+	if (!have_shape)
+		shape = ctx_hash(HCM_MAX_CTX, HCM_SHAPE, st->hist);
+	extra_hashes(st, shape, st->adapt_hash + n);
 	/* fetch the first nibble's counters while the network runs */
 	for (uint32_t k = 0; k < st->n_adapt; k++)
 		__builtin_prefetch(bucket(st, k,
-					  bucket_hash(st->ctx_hash[k], 0)));
+					  bucket_hash(st->adapt_hash[k], 0)));
 	trunk(net, st->ctx_hash, st->hist, st->x, NULL, st->h);
 }
 
@@ -414,6 +515,7 @@ static void clear_positions(struct hcm_state *st)
 {
 	memset(st->match_tab, 0, sizeof(uint32_t) * (st->match_mask + 1));
 	st->match_len = 0;
+	st->match_miss = 0;
 	st->pos = 0;
 	st->base = 0;
 	st->line_start = 0;
@@ -433,21 +535,25 @@ void hcm_state_reset(struct hcm_state *st)
 	}
 	for (size_t i = 0; i < 256; i++)
 		st->ctr0[i] = CTR_INIT;
-	for (uint32_t i = 0; i <= MATCH_LEN_MAX; i++) {
-		/* a longer match is more likely to go on */
-		uint32_t p = 4096 - 2048 / (i + 2);
+	for (uint32_t m = 0; m < 4; m++) {
+		for (uint32_t i = 0; i <= MATCH_LEN_MAX; i++) {
+			/* a longer match is more likely to go on */
+			uint32_t p = 4096 - 2048 / (i + 2);
 
-		st->match_sm[2 * i] = (4096 - p) << 20;
-		st->match_sm[2 * i + 1] = p << 20;
+			st->match_sm[m][i][0] = (4096 - p) << 20;
+			st->match_sm[m][i][1] = p << 20;
+		}
 	}
 	for (uint32_t s = 0; s < MIX_SETS; s++)
 		memcpy(st->mix_w[s], net->mix_init, sizeof(st->mix_w[s]));
+	memset(st->mix_count, 0, sizeof(st->mix_count));
 	st->hist = 0;
 	st->base = st->pos;
 	st->line_start = st->pos;
 	st->prev_line = st->pos;
 	st->match_ptr = 0;
 	st->match_len = 0;
+	st->match_miss = 0;
 	st->c0 = 1;
 	st->bitpos = 0;
 	byte_start(st);
@@ -489,12 +595,36 @@ static void apm_update(struct hcm_state *st, uint32_t bit)
 	*t = (uint16_t)(*t + ((target - (int32_t)*t) >> APM_RATE));
 }
 
+/* The counter of the match model's expected bit. */
+static uint32_t *match_ctr(struct hcm_state *st)
+{
+	uint32_t miss = st->match_miss < 3 ? st->match_miss : 3;
+
+	return &st->match_sm[miss][st->match_len][st->match_bit];
+}
+
+/* The APM's row for the last byte: its shape class, punctuation by 8s. */
+static uint32_t apm_class(uint32_t c)
+{
+	uint32_t k = shape_class(c);
+
+	return k > 255 ? k - 256 : c == ' ' ? 6 : c == '\n' ? 7 : 8 + (c & 7);
+}
+
+/* A mixer's sum (16.16) as a stretch-domain value. */
+static int32_t clamp_dot(int64_t dot)
+{
+	dot >>= 16;
+	return dot < -STRETCH_MAX ? -STRETCH_MAX :
+	       dot > STRETCH_MAX ? STRETCH_MAX : (int32_t)dot;
+}
+
 unsigned int hcm_predict(struct hcm_state *st)
 {
 	const struct hcm_net *net = st->net;
 	int32_t *in = st->st;
-	uint32_t n = 0, mset, node = nibble_node(st);
-	int64_t dot;
+	uint32_t n = 0, match, cls, node = nibble_node(st);
+	int64_t dot[2];
 	int32_t pr;
 
 	in[n++] = hcm_net_node_logit(net, st->h, st->c0);
@@ -507,17 +637,20 @@ unsigned int hcm_predict(struct hcm_state *st)
 	     (8 - st->bitpos)) == st->c0)
 		st->match_bit = (st->buf[st->match_ptr & st->buf_mask] >>
 				 (7 - st->bitpos)) & 1;
-	in[n++] = st->match_bit < 0 ? 0 :
-		  ctr_stretch(st, st->match_sm[2 * st->match_len +
-					       (uint32_t)st->match_bit]);
+	in[n++] = st->match_bit < 0 ? 0 : ctr_stretch(st, *match_ctr(st));
 	in[n++] = 256;
-	mset = st->bitpos * 4 + (st->match_bit < 0 ? 0 :
-				 st->match_len < 16 ? 1 + (uint32_t)st->match_bit : 3);
-	st->mix_cur = st->mix_w[mset];
-	dot = hcm_kern->mix_dot(in, st->mix_cur);
-	st->pr_mix = squash((int32_t)clamp((int32_t)(dot >> 16), -STRETCH_MAX,
-					   STRETCH_MAX));
-	st->apm_idx = (uint32_t)(st->hist & 15) << 8 | st->c0;
+	match = st->match_bit < 0 ? 0 :
+		st->match_len < 16 ? 1 + (uint32_t)st->match_bit : 3;
+	cls = shape_class((uint32_t)st->hist & 255);
+	cls = cls == 257 ? 0 : cls > 256 ? 1 : 2;
+	st->mix_set[0] = match;
+	st->mix_set[1] = MIX_FAST + (st->bitpos * 4 + match) * 3 + cls;
+	hcm_kern->mix_dot(in, st->mix_w[st->mix_set[0]],
+			  st->mix_w[st->mix_set[1]], dot);
+	st->mix_pr[0] = squash(clamp_dot(dot[0]));
+	st->mix_pr[1] = squash(clamp_dot(dot[1]));
+	st->pr_mix = squash(clamp_dot((dot[0] + dot[1]) / 2));
+	st->apm_idx = apm_class((uint32_t)st->hist & 255) << 8 | st->c0;
 	pr = (st->pr_mix + 3 * apm_predict(st, st->pr_mix) + 2) >> 2;
 	st->pr = clamp(pr, 1, 4095);
 	return (unsigned int)st->pr;
@@ -531,18 +664,27 @@ static void match_byte(struct hcm_state *st, uint32_t c)
 		clear_positions(st);
 	st->buf[st->pos & st->buf_mask] = (uint8_t)c;
 	st->pos++;
-	if (st->match_len && st->buf[st->match_ptr & st->buf_mask] == c) {
+	/*
+	 * A miss does not end a match: records and log lines differ in a few
+	 * bytes (a counter, a timestamp) and then go on as before, so the
+	 * pointer follows, less trusted, until a better candidate turns up.
+	 */
+	if (st->match_len) {
 		st->match_ptr++;
-		if (st->match_len < MATCH_LEN_MAX)
+		if (st->buf[(st->match_ptr - 1) & st->buf_mask] != c) {
+			st->match_len = 1;
+			st->match_miss++;
+		} else if (st->match_len < MATCH_LEN_MAX) {
 			st->match_len++;
-	} else {
-		st->match_len = 0;
+		}
+		if (st->match_len >= MATCH_SURE)
+			st->match_miss = 0;
 	}
 	if (st->pos - st->base < MATCH_MIN)
 		return;
-	h = (uint32_t)((st->hist & 0xffffffffffffull) * 0x9E3779B97F4A7C15ull >>
-		       40) & st->match_mask;
-	if (!st->match_len) {
+	h = (uint32_t)((st->hist & ((1ull << (8 * MATCH_MIN)) - 1)) *
+		       0x9E3779B97F4A7C15ull >> 40) & st->match_mask;
+	if (st->match_len < MATCH_MIN) {
 		uint32_t p = st->match_tab[h];
 
 		/* verify the candidate: the hash may collide */
@@ -555,6 +697,7 @@ static void match_byte(struct hcm_state *st, uint32_t c)
 				len++;
 			if (len >= MATCH_MIN) {
 				st->match_len = len;
+				st->match_miss = 0;
 				st->match_ptr = p;
 			}
 		}
@@ -564,16 +707,27 @@ static void match_byte(struct hcm_state *st, uint32_t c)
 
 void hcm_update(struct hcm_state *st, unsigned int bit)
 {
-	int32_t err = (((int32_t)bit << 12) - st->pr_mix) * MIX_LR;
 	uint32_t node = nibble_node(st);
 
-	hcm_kern->mix_update(st->mix_cur, st->st, err);
+	int32_t err[2];
+
+	for (uint32_t i = 0; i < 2; i++) {
+		/* a weight set learns fast at first, then settles */
+		uint32_t s = st->mix_set[i], n = st->mix_count[s];
+		int32_t lr = MIX_LR_MIN +
+			     MIX_LR_BOOST * MIX_LR_HALF / (MIX_LR_HALF + n);
+
+		err[i] = ((((int32_t)bit << 12) - st->mix_pr[i]) * lr) >> 4;
+		if (n < 65535)
+			st->mix_count[s] = n + 1;
+	}
+	hcm_kern->mix_update(st->mix_w[st->mix_set[0]],
+			     st->mix_w[st->mix_set[1]], st->st, err[0], err[1]);
 	ctr_update(&st->ctr0[st->c0], bit);
 	for (uint32_t k = 0; k < st->n_adapt; k++)
 		ctr_update(&st->slot[k][node], bit);
 	if (st->match_bit >= 0)
-		ctr_update(&st->match_sm[2 * st->match_len +
-					 (uint32_t)st->match_bit], bit);
+		ctr_update(match_ctr(st), bit);
 	apm_update(st, bit);
 
 	st->c0 = st->c0 << 1 | bit;
@@ -593,5 +747,7 @@ void hcm_update(struct hcm_state *st, unsigned int bit)
 		nibble_start(st);
 	} else if (st->bitpos == 4) {
 		nibble_start(st);
+	} else if (st->bitpos == 3) {
+		nibble_prefetch(st);
 	}
 }

@@ -4,7 +4,7 @@
  * online adaptation, coding each byte as 8 binary decisions.
  *
  * Per byte a pretrained int8 network reads hashed contexts of the bytes
- * before it (orders 1..8 and a word context), looks up one int8 embedding
+ * before it (orders 1..8, a word and a shape context), looks up one int8 embedding
  * row per context, runs one or two int8 layers (clipped ReLU to 0..127) and
  * gives, per bit, the logit of the bit-tree node on the byte's path
  * (training/ncmpnet.py is the reference of this arithmetic).
@@ -29,7 +29,8 @@
 #define HCM_MAX_LAYERS	3
 #define HCM_MAX_WIDTH	256
 #define HCM_WORD	0	/* order code of the word context */
-#define HCM_EXTRA	2	/* adaptive contexts beyond the net's */
+#define HCM_SHAPE	9	/* order code of the shape context */
+#define HCM_EXTRA	4	/* adaptive contexts beyond the net's */
 #define HCM_NIN		16	/* mixer inputs, padded */
 
 /* A dense int8 layer: out[j] = clamp(round((b[j] + w[j] . x) >> shift)). */
@@ -47,7 +48,7 @@ struct hcm_layer {
 /* The immutable network; its arrays belong to whoever loaded the model. */
 struct hcm_net {
 	uint32_t n_ctx;
-	uint8_t order[HCM_MAX_CTX];	/* 1..8, or HCM_WORD */
+	uint8_t order[HCM_MAX_CTX];	/* 1..8, HCM_WORD or HCM_SHAPE */
 	uint32_t table_bits;		/* rows of tables of order >= 2 */
 	uint32_t emb;			/* embedding width, multiple of 16 */
 	const int8_t *table[HCM_MAX_CTX];

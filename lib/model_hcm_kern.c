@@ -63,19 +63,24 @@ static int32_t dot_scalar(const int8_t *w, const int8_t *x, uint32_t n)
 	return acc;
 }
 
-static int64_t mix_dot_scalar(const int32_t *x, const int32_t *w)
+static void mix_dot_scalar(const int32_t *x, const int32_t *w0,
+			   const int32_t *w1, int64_t *dot)
 {
-	int64_t dot = 0;
-
-	for (uint32_t i = 0; i < HCM_NIN; i++)
-		dot += (int64_t)x[i] * w[i];
-	return dot;
+	dot[0] = 0;
+	dot[1] = 0;
+	for (uint32_t i = 0; i < HCM_NIN; i++) {
+		dot[0] += (int64_t)x[i] * w0[i];
+		dot[1] += (int64_t)x[i] * w1[i];
+	}
 }
 
-static void mix_update_scalar(int32_t *w, const int32_t *x, int32_t err)
+static void mix_update_scalar(int32_t *w0, int32_t *w1, const int32_t *x,
+			      int32_t err0, int32_t err1)
 {
-	for (uint32_t i = 0; i < HCM_NIN; i++)
-		w[i] += (x[i] * err) >> HCM_MIX_SHIFT;
+	for (uint32_t i = 0; i < HCM_NIN; i++) {
+		w0[i] += (x[i] * err0) >> HCM_MIX_SHIFT;
+		w1[i] += (x[i] * err1) >> HCM_MIX_SHIFT;
+	}
 }
 
 static const struct hcm_kernels kern_scalar = {
@@ -261,37 +266,57 @@ static int32_t dot_u7_avx2(const int8_t *w, const int8_t *x, uint32_t n)
 
 /* 32 x 32 -> 64-bit products of the even, then the odd lanes. */
 __attribute__((target("avx2")))
-static int64_t mix_dot_avx2(const int32_t *x, const int32_t *w)
+static inline __m256i mix_acc_avx2(__m256i acc, __m256i xv, const int32_t *w)
 {
-	__m256i acc = _mm256_setzero_si256();
-	__m128i s;
+	__m256i wv = _mm256_loadu_si256((const __m256i *)w);
 
-	for (uint32_t i = 0; i < HCM_NIN; i += 8) {
-		__m256i xv = _mm256_loadu_si256((const __m256i *)(x + i));
-		__m256i wv = _mm256_loadu_si256((const __m256i *)(w + i));
-
-		acc = _mm256_add_epi64(acc, _mm256_mul_epi32(xv, wv));
-		acc = _mm256_add_epi64(acc, _mm256_mul_epi32(
-			_mm256_srli_epi64(xv, 32), _mm256_srli_epi64(wv, 32)));
-	}
-	s = _mm_add_epi64(_mm256_castsi256_si128(acc),
-			  _mm256_extracti128_si256(acc, 1));
-	s = _mm_add_epi64(s, _mm_unpackhi_epi64(s, s));
-	return _mm_cvtsi128_si64(s);
+	acc = _mm256_add_epi64(acc, _mm256_mul_epi32(xv, wv));
+	return _mm256_add_epi64(acc, _mm256_mul_epi32(_mm256_srli_epi64(xv, 32),
+						      _mm256_srli_epi64(wv, 32)));
 }
 
 __attribute__((target("avx2")))
-static void mix_update_avx2(int32_t *w, const int32_t *x, int32_t err)
+static void mix_dot_avx2(const int32_t *x, const int32_t *w0,
+			 const int32_t *w1, int64_t *dot)
 {
-	__m256i e = _mm256_set1_epi32(err);
+	__m256i a0 = _mm256_setzero_si256(), a1 = _mm256_setzero_si256();
+	__m256i lo, hi;
 
 	for (uint32_t i = 0; i < HCM_NIN; i += 8) {
-		__m256i d = _mm256_srai_epi32(_mm256_mullo_epi32(
-			_mm256_loadu_si256((const __m256i *)(x + i)), e),
-			HCM_MIX_SHIFT);
-		__m256i *p = (__m256i *)(w + i);
+		__m256i xv = _mm256_loadu_si256((const __m256i *)(x + i));
 
-		_mm256_storeu_si256(p, _mm256_add_epi32(_mm256_loadu_si256(p), d));
+		a0 = mix_acc_avx2(a0, xv, w0 + i);
+		a1 = mix_acc_avx2(a1, xv, w1 + i);
+	}
+	/* lanes: a0 = {p, q, r, s}, a1 = {t, u, v, w}; add the pairs */
+	lo = _mm256_unpacklo_epi64(a0, a1);
+	hi = _mm256_unpackhi_epi64(a0, a1);
+	lo = _mm256_add_epi64(lo, hi);
+	_mm_storeu_si128((__m128i *)dot,
+			 _mm_add_epi64(_mm256_castsi256_si128(lo),
+				       _mm256_extracti128_si256(lo, 1)));
+}
+
+__attribute__((target("avx2")))
+static inline void mix_step_avx2(int32_t *w, __m256i xv, __m256i e)
+{
+	__m256i d = _mm256_srai_epi32(_mm256_mullo_epi32(xv, e), HCM_MIX_SHIFT);
+
+	_mm256_storeu_si256((__m256i *)w,
+			    _mm256_add_epi32(_mm256_loadu_si256((__m256i *)w), d));
+}
+
+__attribute__((target("avx2")))
+static void mix_update_avx2(int32_t *w0, int32_t *w1, const int32_t *x,
+			    int32_t err0, int32_t err1)
+{
+	__m256i e0 = _mm256_set1_epi32(err0), e1 = _mm256_set1_epi32(err1);
+
+	for (uint32_t i = 0; i < HCM_NIN; i += 8) {
+		__m256i xv = _mm256_loadu_si256((const __m256i *)(x + i));
+
+		mix_step_avx2(w0 + i, xv, e0);
+		mix_step_avx2(w1 + i, xv, e1);
 	}
 }
 

@@ -31,10 +31,15 @@ struct hcm_kernels {
 		      bool x_signed, int8_t *y);
 	/* w . x for an activation x in 0..127; n a multiple of 16. */
 	int32_t (*dot_u7)(const int8_t *w, const int8_t *x, uint32_t n);
-	/* The mixer over all HCM_NIN inputs (unused ones are 0): x . w ... */
-	int64_t (*mix_dot)(const int32_t *x, const int32_t *w);
-	/* ... and its update, w[i] += (x[i] * err) >> HCM_MIX_SHIFT. */
-	void (*mix_update)(int32_t *w, const int32_t *x, int32_t err);
+	/*
+	 * The two mixers over all HCM_NIN inputs (unused ones are 0):
+	 * dot[m] = x . w<m> ...
+	 */
+	void (*mix_dot)(const int32_t *x, const int32_t *w0, const int32_t *w1,
+			int64_t *dot);
+	/* ... and their update, w<m>[i] += (x[i] * err<m>) >> HCM_MIX_SHIFT. */
+	void (*mix_update)(int32_t *w0, int32_t *w1, const int32_t *x,
+			   int32_t err0, int32_t err1);
 };
 
 /* The kernels hcm_select_isa() chose; scalar until then. */

@@ -23,8 +23,15 @@ struct hcm_model {
 
 static const char *const hcm_keys[] = {
 	"prob_bits", "orders", "table_bits", "emb", "layers", "adapt_bits",
-	"shift0", "shift1", "shift2", "head_shift", NULL,
+	"shift0", "shift1", "shift2", "head_shift", "stage", NULL,
 };
+
+/*
+ * The adaptive stage a model's mixer weights (mix.init) were made for: its
+ * inputs and their order. A model for another stage would code valid but
+ * different bits, so it is refused by name.
+ */
+#define HCM_STAGE	"2"
 
 static const char *param_str(const struct ncmp_model *m, const char *key)
 {
@@ -34,13 +41,15 @@ static const char *param_str(const struct ncmp_model *m, const char *key)
 	return NULL;
 }
 
-/* "1,2,3,4,6,w": orders 1..8 and w (the word context). */
+/* "1,2,3,4,6,w,s": orders 1..8, w (word) and s (shape). */
 static int parse_orders(struct hcm_net *net, const char *s, char *msg)
 {
 	net->n_ctx = 0;
 	while (s && *s && net->n_ctx < HCM_MAX_CTX) {
 		if (*s == 'w')
 			net->order[net->n_ctx++] = HCM_WORD;
+		else if (*s == 's')
+			net->order[net->n_ctx++] = HCM_SHAPE;
 		else if (*s >= '1' && *s <= '8')
 			net->order[net->n_ctx++] = (uint8_t)(*s - '0');
 		else
@@ -116,6 +125,12 @@ static int load_net(struct ncmp_model *m, struct hcm_model *hm, char *msg)
 	int err;
 
 	err = model_params_known(m, hcm_keys, msg);
+	if (!err && (!param_str(m, "stage") ||
+		     strcmp(param_str(m, "stage"), HCM_STAGE)))
+		err = set_msg(msg, NCMP_E_MODEL_FORMAT,
+			      "hcm: model made for adaptive stage %s, this libncmp has stage "
+			      HCM_STAGE " (re-export it with training/export.py)",
+			      param_str(m, "stage") ? param_str(m, "stage") : "1");
 	if (!err)
 		err = model_param_int(m, "prob_bits", HCM_PROB_BITS,
 				      HCM_PROB_BITS, &v[0], msg);

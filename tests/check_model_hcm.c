@@ -334,6 +334,12 @@ START_TEST(malformed_hcm_parameters_are_rejected)
 			 NCMP_E_MODEL_FORMAT);
 	ck_assert_int_eq(load_patched("head_shift=3", "head_shift=0"),
 			 NCMP_E_MODEL_FORMAT);
+	/* a model for another adaptive stage would code different bits */
+	ck_assert_int_eq(load_patched("stage=2\n", "stage=1\n"),
+			 NCMP_E_MODEL_FORMAT);
+	ck_assert_int_eq(load_patched("stage=2\n", "stage=3\n"),
+			 NCMP_E_MODEL_FORMAT);
+	ck_assert_int_eq(load_patched("stage=2\n", "stage=2\n"), 0);
 }
 END_TEST
 

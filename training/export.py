@@ -23,13 +23,21 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import ncmpnet  # noqa: E402
 
 NIN = 16            # mixer inputs, padded (HCM_NIN in lib/model_hcm.h)
-ORDER_CODE = {"w": 0}
+EXTRA = 4           # adaptive contexts beyond the net's (HCM_EXTRA)
+STAGE = 2           # the adaptive stage mix.init is for (HCM_STAGE)
+ORDER_CODE = {"w": 0, "s": 9}
 
 
-def mix_init(n_ctx):
+def adapt_count(orders):
+    """Adaptive contexts: the net's up to order 4, w and s (has_counters()
+    in lib/model_hcm.c), and the extra ones."""
+    return sum(1 for o in orders if o in ("w", "s") or o <= 4) + EXTRA
+
+
+def mix_init(orders):
     """Initial mixer weights (16.16): network, order 0, contexts, match."""
     w = [int(0.75 * 65536), int(0.05 * 65536)]
-    w += [int(0.12 * 65536)] * (n_ctx + 2)
+    w += [int(0.12 * 65536)] * adapt_count(orders)
     w += [int(0.25 * 65536), 0]
     return w + [0] * (NIN - len(w))
 
@@ -56,7 +64,7 @@ def write_raw(path, cfg, qm):
         out.append(struct.pack("<III", ly["w"].shape[1], ly["w"].shape[0],
                                ly["shift"]))
     out.append(struct.pack("<I", qm["head_shift"]))
-    out.append(struct.pack("<%di" % NIN, *mix_init(len(orders))))
+    out.append(struct.pack("<%di" % NIN, *mix_init(cfg["orders"])))
     for t in qm["tables"]:
         out.append(t.astype(np.int8).tobytes())
     for ly in qm["layers"]:
@@ -98,7 +106,8 @@ def model_file(cfg, qm, meta):
     orders = ",".join(str(o) for o in cfg["orders"])
     parm = {"prob_bits": PROB_BITS, "orders": orders,
             "table_bits": cfg["table_bits"], "emb": cfg["emb"],
-            "layers": len(qm["layers"]), "adapt_bits": ADAPT_BITS}
+            "layers": len(qm["layers"]), "adapt_bits": ADAPT_BITS,
+            "stage": STAGE}
     for i, ly in enumerate(qm["layers"]):
         parm[f"shift{i}"] = ly["shift"]
     parm["head_shift"] = qm["head_shift"]
@@ -114,7 +123,7 @@ def model_file(cfg, qm, meta):
     secs.append(tensor("head.w", qm["head_w"], TYPE_I8, ncmpnet.E_HEAD))
     secs.append(tensor("head.b", qm["head_b"], TYPE_I32,
                        ncmpnet.E_ACT + ncmpnet.E_HEAD))
-    secs.append(tensor("mix.init", np.array(mix_init(len(cfg["orders"]))),
+    secs.append(tensor("mix.init", np.array(mix_init(cfg["orders"])),
                        TYPE_I32, 16))
     body = b"".join(secs)
     total = 16 + len(body) + 4

@@ -27,6 +27,7 @@ M32 = 0xFFFFFFFF
 HASH_MUL = 0x2F0B3A4D
 MIX_MUL = 0x2C1B3C6D
 WORD_LEN = 8            # word context: up to 8 trailing [A-Za-z0-9_] bytes
+SHAPE_LEN = 8           # shape context: the classes of the last 8 bytes
 STRETCH_MAX = 2047
 
 # Fixed power-of-two scales (exponents): real value = q / 2**e.
@@ -39,7 +40,7 @@ E_OUT = 8               # node logits: 1/256 nat
 
 def default_config():
     return {
-        "orders": [1, 2, 3, 4, 6, "w"],
+        "orders": [1, 2, 3, 4, 6, "w", "s"],
         "table_bits": 14,
         "emb": 16,
         "hidden": [64],
@@ -56,6 +57,15 @@ def _mix(h):
 def _isword(b):
     return (((b >= 48) & (b <= 57)) | ((b >= 65) & (b <= 90)) |
             ((b >= 97) & (b <= 122)) | (b == 95))
+
+
+def _shape(b):
+    """Class of each byte: digit, a-f, g-z, A-F, G-Z (256 + 1..5), or the
+    byte itself; lib/model_hcm.c shape_class() is the same."""
+    return np.select([(b >= 48) & (b <= 57), (b >= 97) & (b <= 102),
+                      (b >= 103) & (b <= 122), (b >= 65) & (b <= 70),
+                      (b >= 71) & (b <= 90)],
+                     [257, 258, 259, 260, 261], b).astype(np.uint32)
 
 
 def features(data, cfg):
@@ -75,7 +85,11 @@ def features(data, cfg):
             cols.append(b[pad - 1:pad - 1 + n].astype(np.int64))
             continue
         h = np.full(n, (k + 1) * 0x9E3779B1 & M32, dtype=np.uint32)
-        if order == "w":
+        if order == "s":
+            for i in range(SHAPE_LEN):
+                c = _shape(b[pad - 1 - i:pad - 1 - i + n])
+                h = ((h + c + np.uint32(1)) * np.uint32(HASH_MUL)) & np.uint32(M32)
+        elif order == "w":
             alive = np.ones(n, dtype=bool)
             for i in range(WORD_LEN):
                 c = b[pad - 1 - i:pad - 1 - i + n]

@@ -33,7 +33,7 @@ PRESETS = {
     "tiny": {"orders": [1, 2, 3, 4], "table_bits": 12, "emb": 16,
              "hidden": [32]},
     "default": ncmpnet.default_config(),
-    "large": {"orders": [1, 2, 3, 4, 6, "w"], "table_bits": 16, "emb": 16,
+    "large": {"orders": [1, 2, 3, 4, 6, "w", "s"], "table_bits": 16, "emb": 16,
               "hidden": [96]},
 }
 
