@@ -24,19 +24,22 @@
 #define MATCH_MIN	5	/* bytes a match must share to be used */
 #define MATCH_LEN_MAX	31
 #define MATCH_SURE	16	/* a match this long forgets its misses */
+#define MATCH_GIVE_UP	16	/* misses in a row that end a match */
 #define CTR_LIMIT	60	/* counters adapt at >= 1/(limit + 1.5) */
 /*
- * Two mixers, averaged: one with a weight set per match state (4), which
- * learns fast enough for a 4 KiB block, and one per bit position x match
- * state x class of the last byte (digit, letter, other: 96), which is
- * sharper once it has seen enough. Their sets share one array.
+ * Two mixers: one with a weight set per match state (4), which learns fast
+ * enough for a 4 KiB block, and one per bit position x match state x class
+ * of the last byte (digit, letter, other: 96), which is sharper once it has
+ * seen enough. Their sets share one array. A final mixer of two weights
+ * (starting at 1/2 each) weighs their outputs.
  */
 #define MIX_FAST	4
 #define MIX_SETS	(MIX_FAST + 8 * 4 * 3)
 #define MIX_LR_MIN	48	/* learning rate, 1/16 units: MIN + ... */
 #define MIX_LR_BOOST	256	/* ... BOOST * HALF / (HALF + updates) */
 #define MIX_LR_HALF	256
-#define APM_RATE	6
+#define FINAL_LR	2
+#define APM_RATE	5
 #define APM_CTX		(256 * 16)	/* (class of c1, partial byte) */
 
 /* 2 / (2n + 3) in 16-bit fixed point: the step after n updates. */
@@ -65,7 +68,9 @@ struct hcm_state {
 	uint32_t mix_count[MIX_SETS];	/* updates of each set */
 	uint32_t mix_set[2];		/* each mixer's set for this bit */
 	int32_t mix_pr[2];		/* ... and its P(1) */
-	int32_t pr_mix;			/* the two averaged */
+	int32_t mix_out[2];		/* their stretched outputs */
+	int32_t final_w[2];		/* the final mixer's weights */
+	int32_t pr_mix;			/* its P(1) */
 	/* match model */
 	uint8_t *buf;
 	uint32_t buf_mask;
@@ -76,6 +81,7 @@ struct hcm_state {
 	uint32_t match_ptr;
 	uint32_t match_len;		/* bytes verified since the last miss */
 	uint32_t match_miss;		/* misses since it was last sure */
+	uint32_t match_missed;		/* misses in a row */
 	int32_t match_bit;		/* expected bit, or -1 */
 	uint32_t match_sm[4][MATCH_LEN_MAX + 1][2];	/* misses, len, bit */
 	/* APM over (order 1, partial byte) */
@@ -516,6 +522,7 @@ static void clear_positions(struct hcm_state *st)
 	memset(st->match_tab, 0, sizeof(uint32_t) * (st->match_mask + 1));
 	st->match_len = 0;
 	st->match_miss = 0;
+	st->match_missed = 0;
 	st->pos = 0;
 	st->base = 0;
 	st->line_start = 0;
@@ -547,6 +554,8 @@ void hcm_state_reset(struct hcm_state *st)
 	for (uint32_t s = 0; s < MIX_SETS; s++)
 		memcpy(st->mix_w[s], net->mix_init, sizeof(st->mix_w[s]));
 	memset(st->mix_count, 0, sizeof(st->mix_count));
+	st->final_w[0] = 1 << 15;
+	st->final_w[1] = 1 << 15;
 	st->hist = 0;
 	st->base = st->pos;
 	st->line_start = st->pos;
@@ -554,6 +563,7 @@ void hcm_state_reset(struct hcm_state *st)
 	st->match_ptr = 0;
 	st->match_len = 0;
 	st->match_miss = 0;
+	st->match_missed = 0;
 	st->c0 = 1;
 	st->bitpos = 0;
 	byte_start(st);
@@ -647,9 +657,12 @@ unsigned int hcm_predict(struct hcm_state *st)
 	st->mix_set[1] = MIX_FAST + (st->bitpos * 4 + match) * 3 + cls;
 	hcm_kern->mix_dot(in, st->mix_w[st->mix_set[0]],
 			  st->mix_w[st->mix_set[1]], dot);
-	st->mix_pr[0] = squash(clamp_dot(dot[0]));
-	st->mix_pr[1] = squash(clamp_dot(dot[1]));
-	st->pr_mix = squash(clamp_dot((dot[0] + dot[1]) / 2));
+	for (uint32_t i = 0; i < 2; i++) {
+		st->mix_out[i] = clamp_dot(dot[i]);
+		st->mix_pr[i] = squash(st->mix_out[i]);
+	}
+	st->pr_mix = squash(clamp_dot((int64_t)st->final_w[0] * st->mix_out[0] +
+				      (int64_t)st->final_w[1] * st->mix_out[1]));
 	st->apm_idx = apm_class((uint32_t)st->hist & 255) << 8 | st->c0;
 	pr = (st->pr_mix + 3 * apm_predict(st, st->pr_mix) + 2) >> 2;
 	st->pr = clamp(pr, 1, 4095);
@@ -674,8 +687,16 @@ static void match_byte(struct hcm_state *st, uint32_t c)
 		if (st->buf[(st->match_ptr - 1) & st->buf_mask] != c) {
 			st->match_len = 1;
 			st->match_miss++;
-		} else if (st->match_len < MATCH_LEN_MAX) {
-			st->match_len++;
+			if (++st->match_missed == MATCH_GIVE_UP) {
+				/* not a near-repeat any more: look again */
+				st->match_len = 0;
+				st->match_miss = 0;
+				st->match_missed = 0;
+			}
+		} else {
+			st->match_missed = 0;
+			if (st->match_len < MATCH_LEN_MAX)
+				st->match_len++;
 		}
 		if (st->match_len >= MATCH_SURE)
 			st->match_miss = 0;
@@ -709,9 +730,11 @@ void hcm_update(struct hcm_state *st, unsigned int bit)
 {
 	uint32_t node = nibble_node(st);
 
-	int32_t err[2];
+	int32_t err[2], final_err;
 
+	final_err = (((int32_t)bit << 12) - st->pr_mix) * FINAL_LR;
 	for (uint32_t i = 0; i < 2; i++) {
+		st->final_w[i] += (st->mix_out[i] * final_err) >> HCM_MIX_SHIFT;
 		/* a weight set learns fast at first, then settles */
 		uint32_t s = st->mix_set[i], n = st->mix_count[s];
 		int32_t lr = MIX_LR_MIN +
