@@ -521,4 +521,32 @@ TEST_F_TIMEOUT(link, restarted_receiver_fails_the_sender, 300)
 	EXPECT_TRUE(same_file(TDIR "/in", TDIR "/out2"));
 }
 
+/* Nobody receives: the sender gives up after -t, naming the likely cause. */
+TEST_F_TIMEOUT(link, sender_without_receiver_gives_up, 120)
+{
+	const char *sargs[] = { "send", "-D", self->dev_a, "-t", "3",
+				TDIR "/in", NULL };
+	pid_t s;
+
+	make_input(_metadata, TDIR "/in", 8000, 8);
+	s = ncmctl(sargs, -1, -1, TDIR "/send.err", "");
+	EXPECT_EQ(EXIT_LINK, wait_exit(s, 60000));
+	EXPECT_TRUE(says(TDIR "/send.err", "no answer for 3 s"))
+		TH_LOG("send: %s", slurp(TDIR "/send.err", &(size_t){0}));
+}
+
+/* More than the far end buffers, and nobody reads it: the same. */
+TEST_F_TIMEOUT(link, sender_to_a_full_link_gives_up, 120)
+{
+	const char *sargs[] = { "send", "-D", self->dev_a, "-t", "3",
+				TDIR "/in", NULL };
+	pid_t s;
+
+	ASSERT_EQ(0, system("head -c 2000000 /dev/urandom > " TDIR "/in"));
+	s = ncmctl(sargs, -1, -1, TDIR "/send.err", "");
+	EXPECT_EQ(EXIT_LINK, wait_exit(s, 60000));
+	EXPECT_TRUE(says(TDIR "/send.err", "is 'ncmctl recv' running"))
+		TH_LOG("send: %s", slurp(TDIR "/send.err", &(size_t){0}));
+}
+
 TEST_HARNESS_MAIN

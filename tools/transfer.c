@@ -27,6 +27,7 @@
 #include <sys/file.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -42,6 +43,7 @@
 #define SAMPLE_MIN	1024u
 #define DRAIN_IDLE_MS	10000		/* give up draining a silent sender */
 #define EOS_WAIT_MS	2000		/* for the mark after a reply */
+#define STALL_DEFAULT_S	60		/* send -t: a peer this silent fails */
 
 /* ---- records: header, trailer and reply share one layout ---------------- */
 
@@ -514,8 +516,46 @@ struct sender {
 	size_t reply_len;
 	bool skipping;			/* a stale message: skip to its mark */
 	int status;			/* the receiver's, once replied; -1 */
+	unsigned int stall_s;		/* -t; 0: wait for ever */
+	struct timespec moved;		/* the link last took data or answered */
 	struct progress prog;
 };
+
+/*
+ * Waiting on the link without progress for longer than -t fails the
+ * transfer: a link whose other end has no 'ncmctl recv' takes what fits in
+ * its buffers and then nothing, and never answers. @what says what was
+ * awaited. Returns 0 while there is time left.
+ */
+static int stalled(struct sender *s, const char *what)
+{
+	if (!s->stall_s || seconds_since(&s->moved) < s->stall_s)
+		return NCMCTL_EXIT_OK;
+	progress_end(&s->prog);
+	ncmctl_err("%s: %s for %u s: is 'ncmctl recv' running at the other end? (send -t sets the limit)",
+		   s->dev, what, s->stall_s);
+	return NCMCTL_EXIT_LINK;
+}
+
+static void on_tick(int sig)
+{
+	(void)sig;
+}
+
+/*
+ * A tick a second interrupts fsync(), so stalled() gets to look; only
+ * there, since poll_one() would start its timeout afresh at every tick.
+ */
+static void ticks(bool on)
+{
+	struct itimerval tick = { { on, 0 }, { on, 0 } };
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_tick;
+	sigaction(SIGALRM, &sa, NULL);
+	setitimer(ITIMER_REAL, &tick, NULL);
+}
 
 static int read_input(struct sender *s, uint8_t *buf, size_t cap, size_t *n)
 {
@@ -598,6 +638,8 @@ static int write_out(struct sender *s)
 		progress_end(&s->prog);
 		return dev_error(s->dev, errno);
 	}
+	if (w > 0)
+		clock_gettime(CLOCK_MONOTONIC, &s->moved);
 	s->opos += (size_t)w;
 	s->olen -= (size_t)w;
 	if (!s->olen)
@@ -679,6 +721,11 @@ static int send_step(struct sender *s)
 
 	if (s->enc_more && OBUF_SIZE - s->olen >= 2 * BLOCK_RAW)
 		return encode(s, s->end);
+	/* the stall clock runs only while data waits for the link */
+	if (!s->olen)
+		clock_gettime(CLOCK_MONOTONIC, &s->moved);
+	else if (s->stall_s && (ms < 0 || ms > 1000))
+		ms = 1000;
 	r = poll(p, 3, ms);
 	if (r < 0 && errno != EINTR) {
 		ncmctl_err("poll: %s", strerror(errno));
@@ -694,6 +741,8 @@ static int send_step(struct sender *s)
 		s->unflushed = 0;
 		rc = encode(s, NCMP_FLUSH);
 	}
+	if (!rc && s->olen)
+		rc = stalled(s, "the link has taken no data");
 	progress_show(&s->prog, s->raw, s->coded, s->head.flags & FLAG_SIZE ?
 		      s->head.size : NCMP_SIZE_UNKNOWN);
 	return rc;
@@ -704,21 +753,32 @@ static int send_finish(struct sender *s)
 {
 	int r, rc;
 
+	ticks(s->stall_s);
 	while (fsync(s->wfd)) {
-		if (errno == EINTR)
-			continue;
-		progress_end(&s->prog);
-		return dev_error(s->dev, errno);
+		int err = errno;
+
+		if (err == EINTR) {
+			rc = stalled(s, "the peer has not taken the last data");
+		} else {
+			progress_end(&s->prog);
+			rc = dev_error(s->dev, err);
+		}
+		if (rc) {
+			ticks(false);
+			return rc;
+		}
 	}
+	ticks(false);
 	close(s->wfd);
 	s->wfd = -1;
+	clock_gettime(CLOCK_MONOTONIC, &s->moved);
 	while (s->status < 0) {
 		r = poll_one(s->rfd, POLLIN, 2000);
 		if (r < 0)
 			return dev_error(s->dev, EINTR);
 		if (!r)
 			ncmctl_info("%s: waiting for the receiver's answer", s->dev);
-		rc = r > 0 ? read_reply(s) : NCMCTL_EXIT_OK;
+		rc = r > 0 ? read_reply(s) : stalled(s, "no answer");
 		if (rc)
 			return rc;
 	}
@@ -764,7 +824,7 @@ static int send_setup(struct sender *s, const char *model_opt)
 }
 
 static const char send_help[] =
-	"Usage: ncmctl send [-D DEV] [-m MODEL] [FILE]\n"
+	"Usage: ncmctl send [-D DEV] [-m MODEL] [-t SECONDS] [FILE]\n"
 	"Compress FILE (default stdin) and send it over an ncmp link to\n"
 	"'ncmctl recv' on the other end. Returns once the receiver has\n"
 	"checked and stored everything; a pause in the input sends what\n"
@@ -773,17 +833,30 @@ static const char send_help[] =
 	"  -m MODEL    auto (default): the strongest model that keeps up\n"
 	"              with the line rate; default: the built-in model;\n"
 	"              or a model file\n"
+	"  -t SECONDS  fail when the link takes no data or the receiver does\n"
+	"              not answer for this long (default 60; 0: wait for ever)\n"
 	"  -q, -v      quieter, more verbose\n";
 
-static int send_opts(int argc, char **argv, const char **dev,
+static int send_opts(int argc, char **argv, struct sender *s,
 		     const char **model, const char **in)
 {
+	char *end;
 	int c;
 
-	while ((c = getopt(argc, argv, "D:m:qvh")) != -1) {
+	while ((c = getopt(argc, argv, "D:m:t:qvh")) != -1) {
 		switch (c) {
+		case 't':
+			errno = 0;
+			s->stall_s = (unsigned int)strtoul(optarg, &end, 10);
+			if (errno || end == optarg || *end || optarg[0] == '-' ||
+			    s->stall_s > 86400) {
+				ncmctl_err("send: -t takes 0 to 86400 seconds, not '%s'",
+					   optarg);
+				return NCMCTL_EXIT_USAGE;
+			}
+			break;
 		case 'D':
-			*dev = optarg;
+			s->dev = optarg;
 			break;
 		case 'm':
 			*model = optarg;
@@ -849,7 +922,8 @@ static int cmd_send(int argc, char **argv)
 	s.wfd = -1;
 	s.in_fd = -1;
 	s.status = -1;
-	rc = send_opts(argc, argv, &s.dev, &model_opt, &in);
+	s.stall_s = STALL_DEFAULT_S;
+	rc = send_opts(argc, argv, &s, &model_opt, &in);
 	if (rc >= 0)
 		return rc;
 	progress_init(&s.prog, "send");
@@ -869,6 +943,7 @@ static int cmd_send(int argc, char **argv)
 	}
 	if (!rc)
 		rc = send_setup(&s, model_opt);
+	clock_gettime(CLOCK_MONOTONIC, &s.moved);
 	while (!rc && s.status < 0 && (!s.in_eof || s.enc_more || s.olen))
 		rc = send_step(&s);
 	if (!rc && s.status < 0)
