@@ -84,7 +84,7 @@ struct hcm_state {
 	uint32_t match_missed;		/* misses in a row */
 	int32_t match_bit;		/* expected bit, or -1 */
 	uint32_t match_sm[4][MATCH_LEN_MAX + 1][2];	/* misses, len, bit */
-	/* APM over (order 1, partial byte) */
+	/* APM over (class of c1, partial byte) */
 	uint16_t apm[APM_CTX][33];
 	uint32_t apm_gen[APM_CTX];	/* rows are reset lazily */
 	uint32_t apm_idx;
