@@ -10,9 +10,10 @@
  * (training/ncmpnet.py is the reference of this arithmetic).
  *
  * Per bit, adaptive parts that encoder and decoder update identically
- * refine it: hashed bit counters for the same contexts, a match model for
- * long repeats, a gated logistic mixer whose weights start from the values
- * learned offline, and an APM/SSE stage. Everything is integer; sums are
+ * refine it: hashed bit counters for the same contexts and a few more, a
+ * match model for long and near repeats, two logistic mixers whose weights
+ * start from the values learned offline and a final one, and an APM/SSE
+ * stage. Everything is integer; sums are
  * exact and never saturate, so the scalar, AVX2 and NEON paths give the
  * same bits.
  */
