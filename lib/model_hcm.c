@@ -55,6 +55,9 @@ struct hcm_state {
 	uint32_t n_adapt;		/* adaptive contexts: the net's + extra */
 	uint32_t ctx_hash[HCM_MAX_CTX];	/* this byte's, of the net's contexts */
 	uint32_t adapt_hash[HCM_MAX_CTX + HCM_EXTRA];	/* ... of n_adapt */
+	uint32_t shape_k;		/* the net's shape context; n_ctx: none */
+	uint32_t c1_mix;		/* c1 for the sharp mixer: 0..2 */
+	uint32_t c1_apm;		/* c1's APM row group, shifted */
 	uint32_t *ctr;			/* n_adapt tables of 2^log2_size */
 	void *ctr_mem;			/* ctr, before aligning it */
 	uint32_t *slot[HCM_MAX_CTX + HCM_EXTRA];	/* nibble buckets */
@@ -349,6 +352,9 @@ struct hcm_state *hcm_state_new(const struct hcm_net *net,
 	st->net = net;
 	st->log2_size = l;
 	st->n_adapt = adapt_count(net);
+	for (st->shape_k = 0; st->shape_k < net->n_ctx; st->shape_k++)
+		if (net->order[st->shape_k] == HCM_SHAPE)
+			break;
 	/* a bucket in one cache line; calloc keeps untouched pages free */
 	st->ctr_mem = calloc(((size_t)st->n_adapt << l) + 16, sizeof(uint32_t));
 	st->ctr = (uint32_t *)(((uintptr_t)st->ctr_mem + 63) & ~(uintptr_t)63);
@@ -492,23 +498,24 @@ static void byte_start(struct hcm_state *st)
 {
 	const struct hcm_net *net = st->net;
 
-	uint32_t n = 0, shape = 0;
-	bool have_shape = false;
+	uint32_t c1 = (uint32_t)st->hist & 255, k1 = shape_class(c1);
+	uint32_t n = 0, shape;
 
 	for (uint32_t k = 0; k < net->n_ctx; k++) {
 		st->ctx_hash[k] = net->order[k] == 1 ?
-			mix32((uint32_t)(st->hist & 255) * HASH_MUL + k) :
+			mix32(c1 * HASH_MUL + k) :
 			ctx_hash(k, net->order[k], st->hist);
 		if (has_counters(net->order[k]))
 			st->adapt_hash[n++] = st->ctx_hash[k];
-		if (net->order[k] == HCM_SHAPE) {
-			shape = st->ctx_hash[k];
-			have_shape = true;
-		}
 	}
-	if (!have_shape)
-		shape = ctx_hash(HCM_MAX_CTX, HCM_SHAPE, st->hist);
+	shape = st->shape_k < net->n_ctx ? st->ctx_hash[st->shape_k] :
+		ctx_hash(HCM_MAX_CTX, HCM_SHAPE, st->hist);
 	extra_hashes(st, shape, st->adapt_hash + n);
+	/* what the bits of this byte choose by c1: digit, letter, other ... */
+	st->c1_mix = k1 == 257 ? 0 : k1 > 256 ? 1 : 2;
+	/* ... and the APM row: the class, punctuation by its low 3 bits */
+	st->c1_apm = (k1 > 255 ? k1 - 256 : c1 == ' ' ? 6 : c1 == '\n' ? 7 :
+		      8 + (c1 & 7)) << 8;
 	/* fetch the first nibble's counters while the network runs */
 	for (uint32_t k = 0; k < st->n_adapt; k++)
 		__builtin_prefetch(bucket(st, k,
@@ -613,14 +620,6 @@ static uint32_t *match_ctr(struct hcm_state *st)
 	return &st->match_sm[miss][st->match_len][st->match_bit];
 }
 
-/* The APM's row for the last byte: its shape class, punctuation by 8s. */
-static uint32_t apm_class(uint32_t c)
-{
-	uint32_t k = shape_class(c);
-
-	return k > 255 ? k - 256 : c == ' ' ? 6 : c == '\n' ? 7 : 8 + (c & 7);
-}
-
 /* A mixer's sum (16.16) as a stretch-domain value. */
 static int32_t clamp_dot(int64_t dot)
 {
@@ -633,7 +632,7 @@ unsigned int hcm_predict(struct hcm_state *st)
 {
 	const struct hcm_net *net = st->net;
 	int32_t *in = st->st;
-	uint32_t n = 0, match, cls, node = nibble_node(st);
+	uint32_t n = 0, match, node = nibble_node(st);
 	int64_t dot[2];
 	int32_t pr;
 
@@ -651,10 +650,8 @@ unsigned int hcm_predict(struct hcm_state *st)
 	in[n++] = 256;
 	match = st->match_bit < 0 ? 0 :
 		st->match_len < 16 ? 1 + (uint32_t)st->match_bit : 3;
-	cls = shape_class((uint32_t)st->hist & 255);
-	cls = cls == 257 ? 0 : cls > 256 ? 1 : 2;
 	st->mix_set[0] = match;
-	st->mix_set[1] = MIX_FAST + (st->bitpos * 4 + match) * 3 + cls;
+	st->mix_set[1] = MIX_FAST + (st->bitpos * 4 + match) * 3 + st->c1_mix;
 	hcm_kern->mix_dot(in, st->mix_w[st->mix_set[0]],
 			  st->mix_w[st->mix_set[1]], dot);
 	for (uint32_t i = 0; i < 2; i++) {
@@ -663,7 +660,7 @@ unsigned int hcm_predict(struct hcm_state *st)
 	}
 	st->pr_mix = squash(clamp_dot((int64_t)st->final_w[0] * st->mix_out[0] +
 				      (int64_t)st->final_w[1] * st->mix_out[1]));
-	st->apm_idx = apm_class((uint32_t)st->hist & 255) << 8 | st->c0;
+	st->apm_idx = st->c1_apm | st->c0;
 	pr = (st->pr_mix + 3 * apm_predict(st, st->pr_mix) + 2) >> 2;
 	st->pr = clamp(pr, 1, 4095);
 	return (unsigned int)st->pr;
