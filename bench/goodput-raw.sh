@@ -20,6 +20,9 @@
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=bench/vm-bench.sh
+. "$top/bench/vm-bench.sh"
+prog=goodput-raw
 build=${BUILD:-$top/build}
 kernel='' bauds="115200 921600 3000000" seconds=8 repeat=1 flip=1e-4 seed=1
 out=$top/bench/results/goodput-raw.md
@@ -45,16 +48,7 @@ while [ $# -gt 0 ]; do
 	shift 2
 done
 
-# The newest kernel that has both an image and a module built for it.
-if [ -z "$kernel" ]; then
-	for k in $(find /boot -name 'vmlinuz-*' -printf '%f\n' | sed 's/^vmlinuz-//' | sort -V); do
-		[ -f "$build/module/$k/ncmp.ko" ] && kernel=$k
-	done
-fi
-[ -n "$kernel" ] || { echo "goodput-raw: no ncmp.ko built for a kernel in /boot (make modules-all)" >&2; exit 1; }
-for f in selftests/linkemu selftests/linkemu-guest ncmctl; do
-	[ -x "$build/$f" ] || { echo "goodput-raw: $build/$f missing (make selftests)" >&2; exit 1; }
-done
+bench_vm_setup
 if ! command -v sz >/dev/null || ! command -v rz >/dev/null; then
 	echo "goodput-raw: sz/rz missing (apt-get install lrzsz)" >&2
 	exit 1
@@ -77,9 +71,7 @@ run() {
 		--link "$link" --append "$append" --timeout 900 \
 		--log "$work/$name.log" >"$work/$name.out" 2>&1 ||
 		echo "goodput-raw: $name: the VM reported failures (see $work/$name.out)" >&2
-	# sz and rz leave carriage returns on the console
-	tr -d '\r' <"$work/$name.log" | sed -n "s/^goodput: method=/faults=$faults method=/p" |
-		tee -a "$rows" | sed 's/^/goodput-raw:   /' >&2
+	bench_rows "$name" "$faults"
 	sed -n "s/^run-vm: linkemu: linkemu: a->b /$name a->b: /p" "$work/$name.out" >>"$work/links"
 }
 

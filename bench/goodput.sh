@@ -31,6 +31,9 @@
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=bench/vm-bench.sh
+. "$top/bench/vm-bench.sh"
+prog=goodput
 build=${BUILD:-$top/build}
 corpus=${NCMP_CORPUS:-$top/../shared/corpus}/test
 kernel='' bauds="115200 921600 3000000" seconds=10 flip=1e-4 seed=1
@@ -57,16 +60,7 @@ while [ $# -gt 0 ]; do
 	shift 2
 done
 
-# The newest kernel that has both an image and a module built for it.
-if [ -z "$kernel" ]; then
-	for k in $(find /boot -name 'vmlinuz-*' -printf '%f\n' | sed 's/^vmlinuz-//' | sort -V); do
-		[ -f "$build/module/$k/ncmp.ko" ] && kernel=$k
-	done
-fi
-[ -n "$kernel" ] || { echo "goodput: no ncmp.ko built for a kernel in /boot (make modules-all)" >&2; exit 1; }
-for f in selftests/linkemu selftests/linkemu-guest ncmctl; do
-	[ -x "$build/$f" ] || { echo "goodput: $build/$f missing (make selftests)" >&2; exit 1; }
-done
+bench_vm_setup
 for p in sz rz gzip /usr/bin/python3; do
 	command -v "$p" >/dev/null || { echo "goodput: $p missing (make deps)" >&2; exit 1; }
 done
@@ -122,9 +116,7 @@ run() {
 		--append "ncmp_baud=$baud ncmp_classes=${classes// /,} ncmp_methods=$methods" \
 		--timeout 5400 --mem 1024 --log "$work/$name.log" >"$work/$name.out" 2>&1 ||
 		echo "goodput: $name: the VM reported failures (see $work/$name.out)" >&2
-	# sz and rz leave carriage returns on the console
-	tr -d '\r' <"$work/$name.log" | sed -n "s/^goodput: method=/faults=$faults method=/p" |
-		tee -a "$rows" | sed 's/^/goodput:   /' >&2
+	bench_rows "$name" "$faults"
 }
 
 : >"$work/ratios"
