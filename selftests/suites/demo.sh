@@ -20,9 +20,7 @@ ldattach -s $baud 29 /dev/ttyS1
 step "ncmctl attach -s $baud /dev/ttyS2"
 dev_b=$(ncmctl attach -s $baud /dev/ttyS2)
 echo "$dev_b"
-for d in /sys/class/ncmp/*; do
-	[ "$(cat "$d/tty")" = ttyS1 ] && dev_a=/dev/${d##*/}
-done
+dev_a=$(ncmp-dev ttyS1)
 for d in /sys/class/ncmp/*; do echo "${d##*/}: tty $(cat "$d/tty"), link $(cat "$d/state")"; done
 result $([ -c "$dev_a" ] && [ -c "$dev_b" ]; echo $?) devices_exist
 

@@ -22,18 +22,11 @@ esac
 baud=${ncmp_baud:-115200}
 ldisc=$(cat /sys/module/ncmp/parameters/ldisc)
 
-# /dev/ncmpN of a tty, from the class's tty attribute
-dev_of() {
-	for d in /sys/class/ncmp/*; do
-		[ "$(cat "$d/tty" 2>/dev/null)" = "$1" ] && echo "/dev/$(basename "$d")"
-	done
-}
-
 (cd /data && sha256sum -- *) >/tmp/sums.local
 
 if [ "$ncmp_peer" = a ]; then
 	ldattach -s "$baud" "$ldisc" "/dev/$tty"
-	dev=$(dev_of "$tty")
+	dev=$(ncmp-dev "$tty")
 else
 	dev=$(ncmctl attach -s "$baud" "/dev/$tty")
 fi

@@ -120,13 +120,6 @@ xfer_ncmctl() {
 	grep -E 'chosen|failed|error' /tmp/send.err /tmp/recv.err | sed 's/^/# /'
 }
 
-# The /dev/ncmpN of a tty, or nothing.
-ncmp_dev() {
-	for d in /sys/class/ncmp/*; do
-		[ "$(cat "$d/tty" 2>/dev/null)" = "$1" ] && echo "/dev/${d##*/}"
-	done
-}
-
 # Raw ttys first, at the link's rate; then ncmp on both, which stays.
 for tty in /dev/ttyS1 /dev/ttyS2; do
 	linkemu-guest uart $tty "$baud"
@@ -150,7 +143,7 @@ for m in $methods; do
 	esac
 	if [ -z "$ncmp_a" ]; then
 		ldattach -s "$baud" 29 /dev/ttyS1 && ldattach -s "$baud" 29 /dev/ttyS2
-		ncmp_a=$(ncmp_dev ttyS1) ncmp_b=$(ncmp_dev ttyS2)
+		ncmp_a=$(ncmp-dev ttyS1) ncmp_b=$(ncmp-dev ttyS2)
 		result $([ -c "$ncmp_a" ] && [ -c "$ncmp_b" ]; echo $?) attached
 	fi
 	for c in $classes; do

@@ -14,18 +14,11 @@ result() {
 	if [ "$1" = 0 ]; then echo "ok $n transfer-uart.$2"; else echo "not ok $n transfer-uart.$2"; fi
 }
 
-# The /dev/ncmpN of a tty.
-ncmp_dev() {
-	for d in /sys/class/ncmp/*; do
-		[ "$(cat "$d/tty" 2>/dev/null)" = "$1" ] && echo "/dev/${d##*/}"
-	done
-}
-
 for tty in /dev/ttyS1 /dev/ttyS2; do
 	linkemu-guest uart $tty "$baud"
 done
 ldattach -s "$baud" 29 /dev/ttyS1
-a=$(ncmp_dev ttyS1)
+a=$(ncmp-dev ttyS1)
 b=$(ncmctl attach -s "$baud" /dev/ttyS2)
 result $([ -c "$a" ] && [ -c "$b" ]; echo $?) attached
 echo "# $baud baud, sending on $a, receiving on $b"

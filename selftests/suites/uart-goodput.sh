@@ -112,13 +112,6 @@ xfer_zmodem() {
 	mv /tmp/zrx/tx /tmp/rx 2>/dev/null
 }
 
-# The /dev/ncmpN of a tty, or nothing.
-ncmp_dev() {
-	for d in /sys/class/ncmp/*; do
-		[ "$(cat "$d/tty" 2>/dev/null)" = "$1" ] && echo "/dev/${d##*/}"
-	done
-}
-
 # ncmp: both UARTs attached (ncmctl attach -d holds each in the background
 # until it is killed), then cat through /dev/ncmpN; the writer's close
 # ends the stream and the reader's cat.
