@@ -136,17 +136,12 @@ rm -rf "$work/train"
 # ---- runs ------------------------------------------------------------------------
 
 declare -A W_SIZE W_ENC W_DEC B_SIZE B_ENC B_DEC RAW
-rss_file=""
 for c in $classes; do
 	d=$corpus/test/$c
 	[ -d "$d" ] || { echo "codec.sh: no class $c" >&2; exit 1; }
 	find "$d" -type f | sort >"$work/$c.files"
 	xargs -a "$work/$c.files" cat >"$work/$c.cat"
 	RAW[$c]=$(size "$work/$c.cat")
-	big=$(xargs -a "$work/$c.files" stat -c '%s %n' | sort -n | tail -1 | cut -d' ' -f2-)
-	if [ -z "$rss_file" ] || [ "$(size "$big")" -gt "$(size "$rss_file")" ]; then
-		rss_file=$big
-	fi
 
 	# whole files: sizes file by file, speed on the concatenation
 	for k in $CODECS; do
@@ -270,15 +265,19 @@ rss() {	# ARGS...: peak RSS of ncmctl in KiB
 	echo
 	echo "### Peak RSS of ncmctl"
 	echo
-	f=$rss_file
+	# every class: enough 1 MiB blocks to keep 8 threads busy
+	f=$work/all.cat
+	# shellcheck disable=SC2046
+	cat $(for c in $classes; do echo "$work/$c.cat"; done) >"$f"
 	"$N" encode -q -f -o "$work/rss.ncmp" "$f"
-	echo "On $(basename "$f") ($(size "$f") bytes), default block size (1 MiB):"
+	echo "On every class concatenated ($(size "$f") bytes), default block size (1 MiB);"
+	echo "ncmctl starts only the threads that fit in 32 MiB:"
 	echo
 	echo "| command | peak RSS |"
 	echo "|---|---:|"
-	for t in 1 4; do
-		echo "| ncmctl encode -T $t | $(($(rss encode -T "$t" -c "$f") / 1024)) MiB |"
-		echo "| ncmctl decode -T $t | $(($(rss decode -T "$t" -c "$work/rss.ncmp") / 1024)) MiB |"
+	for t in 1 2 8; do
+		echo "| ncmctl encode -T $t | $(($(rss encode -q -T "$t" -c "$f") / 1024)) MiB |"
+		echo "| ncmctl decode -T $t | $(($(rss decode -q -T "$t" -c "$work/rss.ncmp") / 1024)) MiB |"
 	done
 } >"$work/result.md"
 

@@ -18,6 +18,12 @@ int block_coder_init(struct block_coder *c, const struct ncmp_model *m)
 	return 0;
 }
 
+size_t block_coder_size(const struct ncmp_model *m)
+{
+	return m->state_size + SEGMENT_RANGES * sizeof(uint32_t) +
+	       RANS_BOUND(SEGMENT_RANGES);
+}
+
 void block_coder_fini(struct block_coder *c)
 {
 	model_state_fini(&c->ms);

@@ -30,6 +30,8 @@ struct block_coder {
 };
 
 int block_coder_init(struct block_coder *c, const struct ncmp_model *m);
+/* The heap a coder for @m holds: its model state and segment buffers. */
+size_t block_coder_size(const struct ncmp_model *m);
 void block_coder_fini(struct block_coder *c);
 
 /* Back to the model state before the first byte. */

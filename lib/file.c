@@ -559,6 +559,16 @@ size_t ncmp_file_bound(size_t len, unsigned int block_size)
 	       TRAILER_LEN;
 }
 
+size_t ncmp_file_memory(const ncmp_model *model, unsigned int block_size,
+			unsigned int threads)
+{
+	size_t bs = block_size ? block_size : NCMP_BLOCK_DEFAULT;
+
+	/* the encoder's payload holds a block header too; a decoder's less */
+	return pool_size(model, threads ? threads : 1, bs,
+			 BLOCK_HEADER_LEN + bs);
+}
+
 long long ncmp_file_compress(const ncmp_model *model, const void *src,
 			     size_t len, void *dst, size_t cap,
 			     unsigned int block_size, unsigned int threads)

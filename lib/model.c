@@ -220,7 +220,9 @@ static int parse_sections(struct ncmp_model *m, unsigned int count, char *msg)
 			  &m->n_meta, "META", msg);
 }
 
-static int load(ncmp_model **out, uint8_t *file, size_t len, char *msg)
+/* Load the model file @file; @owned (file, or NULL) is freed with it. */
+static int load(ncmp_model **out, const uint8_t *file, uint8_t *owned,
+		size_t len, char *msg)
 {
 	struct ncmp_model *m;
 	uint8_t digest[SHA256_LEN];
@@ -229,16 +231,17 @@ static int load(ncmp_model **out, uint8_t *file, size_t len, char *msg)
 
 	*out = NULL;
 	if (len < MODEL_HDR + 4 || memcmp(file, MODEL_MAGIC, 4)) {
-		free(file);
+		free(owned);
 		return set_msg(msg, NCMP_E_MODEL_FORMAT,
 			       "not a model file (bad magic or too short)");
 	}
 	m = calloc(1, sizeof(*m));
 	if (!m) {
-		free(file);
+		free(owned);
 		return NCMP_E_NOMEM;
 	}
 	m->file = file;
+	m->owned = owned;
 	m->file_len = len;
 	version = get_le16(file + 4);
 	count = get_le32(file + 12);
@@ -292,13 +295,13 @@ int ncmp_model_load_buffer(ncmp_model **out, const void *buf, size_t len,
 	if (!copy)
 		return set_msg(msg, NCMP_E_NOMEM, "out of memory");
 	memcpy(copy, buf, len);
-	return load(out, copy, len, msg);
+	return load(out, copy, copy, len, msg);
 }
 
 int ncmp_model_load_default(ncmp_model **out, char *msg)
 {
-	return ncmp_model_load_buffer(out, model_builtin, model_builtin_len,
-				      msg);
+	/* read in place: a copy would hold the model twice in memory */
+	return load(out, model_builtin, NULL, model_builtin_len, msg);
 }
 
 /* Read a whole file of at most MODEL_FILE_MAX bytes. */
@@ -346,7 +349,7 @@ int ncmp_model_load_file(ncmp_model **out, const char *path, char *msg)
 	err = read_file(path, &buf, &len, msg);
 	if (err)
 		return err;
-	err = load(out, buf, len, msg ? sub : NULL);
+	err = load(out, buf, buf, len, msg ? sub : NULL);
 	if (err && msg)
 		set_msg(msg, err, "%s: %s", path, sub);
 	return err;
@@ -380,7 +383,7 @@ static int find_in_dir(ncmp_model **out, uint64_t id, const char *dir,
 		    (int)sizeof(path) || read_file(path, &buf, &len, NULL))
 			continue;
 		if (file_id(buf, len) == id)
-			err = load(out, buf, len, msg);
+			err = load(out, buf, buf, len, msg);
 		else
 			free(buf);
 	}
@@ -428,7 +431,7 @@ void ncmp_model_free(ncmp_model *m)
 	free(m->meta);
 	free(m->param_text);
 	free(m->meta_text);
-	free(m->file);
+	free(m->owned);
 	free(m);
 }
 

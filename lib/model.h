@@ -60,7 +60,8 @@ struct ncmp_model {
 	char arch[32];
 	unsigned int prob_bits;		/* set by the kind's load() */
 	size_t state_size;		/* set by the kind's load() */
-	uint8_t *file;			/* the whole model file */
+	const uint8_t *file;		/* the whole model file */
+	uint8_t *owned;			/* file, if it is the model's copy */
 	size_t file_len;
 	char *param_text;		/* storage of the keys and values */
 	struct model_kv *params;

@@ -197,6 +197,16 @@ struct ncmp_out {
 size_t ncmp_file_bound(size_t len, unsigned int block_size);
 
 /*
+ * ncmp_file_memory() - the most heap a file encoder or decoder for @model
+ * holds with blocks of @block_size (0: the default) and @threads (0: 1): a
+ * model state per thread and the blocks in flight. Resident memory is this
+ * plus the program and the model. A caller with a memory budget picks the
+ * threads that fit.
+ */
+size_t ncmp_file_memory(const ncmp_model *model, unsigned int block_size,
+			unsigned int threads);
+
+/*
  * ncmp_file_compress() - code @src into a complete .ncmp file in @dst.
  * @block_size: bytes per block, NCMP_BLOCK_MIN..NCMP_BLOCK_MAX, 0 for the
  *		default; smaller blocks cost ratio, larger ones memory.
@@ -224,7 +234,7 @@ long long ncmp_file_decompress(const ncmp_model *model, const void *src,
 
 /*
  * The file encoder takes any amount of input per call and keeps at most
- * (threads + 1) blocks in memory, so inputs of any length, of known or
+ * one block per thread in memory, so inputs of any length, of known or
  * unknown size, code in bounded memory.
  */
 typedef struct ncmp_file_enc ncmp_file_enc;

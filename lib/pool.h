@@ -46,6 +46,13 @@ int pool_new(struct pool **out, const struct ncmp_model *model,
 void pool_free(struct pool *p);
 
 /*
+ * The most heap such a pool holds, its jobs reserving @raw and @payload
+ * bytes each.
+ */
+size_t pool_size(const struct ncmp_model *model, unsigned int threads,
+		 size_t raw, size_t payload);
+
+/*
  * The next job to fill, with room for @raw and @payload bytes; NULL when
  * all jobs are in use (*@err = 0) or memory ran out (*@err < 0).
  */

@@ -3,7 +3,8 @@
  * ncmctl encode, decode and model info, run as a user would: files and
  * pipes, the refusals (overwriting, coded data to a terminal), exit codes
  * and messages for damaged input, -f, -T, and memory that does not grow
- * with the input. The commands use the o2mix model file, for speed.
+ * with the input or the threads. The commands use the o2mix model file,
+ * for speed, except where the built-in model's memory is what is tested.
  */
 #include <fcntl.h>
 #include <stdarg.h>
@@ -348,6 +349,25 @@ START_TEST(memory_does_not_grow_with_the_input)
 }
 END_TEST
 
+/*
+ * Eight threads of the built-in model would hold about 100 MiB of model
+ * state: ncmctl starts what fits under 32 MiB, says so, and codes the same.
+ */
+START_TEST(threads_stay_within_32_mib)
+{
+	OK("seq 1 250000 > s");
+	OK("$N encode -B 256K -T 1 -o 1.ncmp s");
+	OK("exec $N encode -B 256K -T 8 -o 8.ncmp s");
+	ck_assert_msg(max_rss_kb < 32 * 1024, "encode -T 8: %ld KB", max_rss_kb);
+	ck_assert_msg(strstr(err, "8 threads would need") &&
+		      strstr(err, "as many as fit in 32 MiB"), "%s", err);
+	OK("cmp 1.ncmp 8.ncmp");
+	OK("exec $N decode -T 8 -c 8.ncmp > s.out");
+	ck_assert_msg(max_rss_kb < 32 * 1024, "decode -T 8: %ld KB", max_rss_kb);
+	OK("cmp s s.out");
+}
+END_TEST
+
 static Suite *tool_suite(void)
 {
 	Suite *s = suite_create("codec_tool");
@@ -369,6 +389,7 @@ static Suite *tool_suite(void)
 	tcase_add_test(tc, model_info_describes_a_model);
 	tcase_add_test(tc, bench_reports_ratio_and_speed_of_each_file);
 	tcase_add_test(tc, memory_does_not_grow_with_the_input);
+	tcase_add_test(tc, threads_stay_within_32_mib);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -7,7 +7,8 @@
  * -f, and coded data is not written to a terminal. Output files are written
  * under a temporary name and renamed when complete, so a failed run leaves
  * no partial file. Memory stays bounded whatever the input size: data
- * flows through fixed buffers and the library keeps threads + 1 blocks.
+ * flows through fixed buffers, the library keeps one block per thread, and
+ * threads that would take ncmctl past RSS_MAX are not started.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -26,6 +27,7 @@
 #define IO_SIZE		(128u << 10)
 #define SUFFIX		".ncmp"
 #define MODEL_PATH	"/usr/local/share/ncmp/models:/usr/share/ncmp/models"
+#define RSS_MAX		(32u << 20)	/* ncmctl's bound on resident memory */
 
 struct io {
 	const char *in_name;		/* for messages: the file, or "stdin" */
@@ -136,6 +138,39 @@ static unsigned int parse_threads(const char *s)
 			v = NCMP_THREADS_MAX;
 	}
 	return (unsigned int)v;
+}
+
+/* Resident bytes now: the program, its buffers and the model; 0 if unknown. */
+static size_t resident_now(void)
+{
+	FILE *f = fopen("/proc/self/statm", "r");
+	unsigned long size, pages;
+	int n = f ? fscanf(f, "%lu %lu", &size, &pages) : 0;
+
+	if (f)
+		fclose(f);
+	return n == 2 ? pages * (size_t)sysconf(_SC_PAGESIZE) : 0;
+}
+
+/*
+ * Of the @want threads asked for, as many as keep ncmctl under RSS_MAX:
+ * each holds a model state (11 MiB for the built-in model) and blocks.
+ */
+static unsigned int threads_that_fit(const ncmp_model *m,
+				     unsigned int block_size, unsigned int want)
+{
+	size_t base = resident_now();
+	unsigned int t = want;
+
+	while (t > 1 && base + ncmp_file_memory(m, block_size, t) > RSS_MAX)
+		t--;
+	if (t < want)
+		ncmctl_warn("%u threads would need %zu MiB: using %u, as many as fit in %u MiB",
+			    want, (base + ncmp_file_memory(m, block_size, want)) >> 20,
+			    t, RSS_MAX >> 20);
+	ncmctl_info("%u thread%s: at most %zu MiB", t, t > 1 ? "s" : "",
+		    (base + ncmp_file_memory(m, block_size, t)) >> 20);
+	return t;
 }
 
 static double seconds_since(const struct timespec *t)
@@ -357,7 +392,8 @@ static const char encode_help[] =
 	"  -m MODEL    model file (default: the built-in model)\n"
 	"  -B SIZE     block size, 256 to 64M, like 4K or 1M (default 1M);\n"
 	"              blocks are independent: smaller ones cost ratio\n"
-	"  -T N        threads (0: one per CPU); the output does not depend on it\n"
+	"  -T N        threads (0: one per CPU), as many as fit in 32 MiB; the\n"
+	"              output does not depend on it\n"
 	"  -o OUT      output file ('-': stdout)\n"
 	"  -c          write to stdout\n"
 	"  -f          overwrite OUT; write to a terminal\n"
@@ -371,7 +407,7 @@ static const char decode_help[] =
 	"checked before it is written; damage stops decoding with exit code 3.\n\n"
 	"  -m MODEL    model file; by default the model named by the data is\n"
 	"              the built-in one or found in $NCMP_MODEL_PATH\n"
-	"  -T N        threads (0: one per CPU)\n"
+	"  -T N        threads (0: one per CPU), as many as fit in 32 MiB\n"
 	"  -o OUT      output file ('-': stdout)\n"
 	"  -c          write to stdout\n"
 	"  -f          overwrite OUT, and write damaged blocks too (still\n"
@@ -563,7 +599,7 @@ static int cmd_encode(int argc, char **argv)
 				 S_ISREG(st.st_mode) ? st.st_mode & 07777 : 0644);
 	if (!rc) {
 		p.block_size = o.block_size;
-		p.threads = o.threads;
+		p.threads = threads_that_fit(model, o.block_size, o.threads);
 		p.content_size = S_ISREG(st.st_mode) ? (uint64_t)st.st_size :
 				 NCMP_SIZE_UNKNOWN;
 		err = ncmp_file_enc_new(&enc, model, &p);
@@ -701,7 +737,8 @@ static int open_decoder(struct io *io, const struct codec_opts *o,
 		    h.format == NCMP_FORMAT_FILE ? ".ncmp file" : "ncmp stream",
 		    ncmp_model_id_str(h.model_id, id));
 	r = h.format == NCMP_FORMAT_FILE ?
-	    ncmp_file_dec_new(&d->file, *model, o->threads,
+	    ncmp_file_dec_new(&d->file, *model,
+			      threads_that_fit(*model, h.block_size, o->threads),
 			      o->force ? NCMP_DEC_FORCE : 0) :
 	    ncmp_stream_dec_new(&d->stream, *model);
 	if (r) {
