@@ -24,8 +24,29 @@ ldisc=$(cat /sys/module/ncmp/parameters/ldisc)
 
 (cd /data && sha256sum -- *) >/tmp/sums.local
 
+# Whether process $1 is still running (not gone, not a zombie).
+running() {
+	s=$(cut -d' ' -f3 "/proc/$1/stat" 2>/dev/null)
+	[ -n "$s" ] && [ "$s" != Z ]
+}
+
 if [ "$ncmp_peer" = a ]; then
-	ldattach -s "$baud" "$ldisc" "/dev/$tty"
+	# ldattach returns once the line discipline is set and runs on as a
+	# daemon. On arm64 it once never returned (one run in about a dozen,
+	# not reproduced since): past 60 s, show where it waits.
+	ldattach -s "$baud" "$ldisc" "/dev/$tty" &
+	pid=$! i=0
+	while running "$pid" && [ $i -lt 60 ]; do
+		sleep 1
+		i=$((i + 1))
+	done
+	if running "$pid"; then
+		say "ldattach has not returned in 60 s; where it waits:"
+		cat "/proc/$pid/stack"
+		echo w >/proc/sysrq-trigger
+		dmesg | tail -80
+	fi
+	wait "$pid"
 	dev=$(ncmp-dev "$tty")
 else
 	dev=$(ncmctl attach -s "$baud" "/dev/$tty")
