@@ -78,20 +78,10 @@ static void *worker_main(void *arg)
 	return NULL;
 }
 
-/*
- * One job per worker: a block is filled while the others code, and no more
- * blocks are held than the memory bound (ncmp_file_memory()) allows for.
- */
-static unsigned int jobs_for(unsigned int threads)
-{
-	return threads;
-}
-
 size_t pool_size(const struct ncmp_model *model, unsigned int threads,
 		 size_t raw, size_t payload)
 {
-	return threads * block_coder_size(model) +
-	       jobs_for(threads) * (raw + payload);
+	return threads * (block_coder_size(model) + raw + payload);
 }
 
 int pool_new(struct pool **out, const struct ncmp_model *model,
@@ -107,7 +97,11 @@ int pool_new(struct pool **out, const struct ncmp_model *model,
 	p->work = work;
 	p->threaded = threads > 1;
 	p->nworkers = threads;
-	p->njobs = jobs_for(threads);
+	/*
+	 * One job per worker: a block is filled while the others code, and no
+	 * more blocks are held than ncmp_file_memory() counts.
+	 */
+	p->njobs = threads;
 	pthread_mutex_init(&p->lock, NULL);
 	pthread_cond_init(&p->queued, NULL);
 	pthread_cond_init(&p->done, NULL);
