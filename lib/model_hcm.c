@@ -726,18 +726,17 @@ static void match_byte(struct hcm_state *st, uint32_t c)
 void hcm_update(struct hcm_state *st, unsigned int bit)
 {
 	uint32_t node = nibble_node(st);
+	int32_t target = (int32_t)bit << 12, err[2];
+	int32_t final_err = (target - st->pr_mix) * FINAL_LR;
 
-	int32_t err[2], final_err;
-
-	final_err = (((int32_t)bit << 12) - st->pr_mix) * FINAL_LR;
 	for (uint32_t i = 0; i < 2; i++) {
-		st->final_w[i] += (st->mix_out[i] * final_err) >> HCM_MIX_SHIFT;
 		/* a weight set learns fast at first, then settles */
 		uint32_t s = st->mix_set[i], n = st->mix_count[s];
 		int32_t lr = MIX_LR_MIN +
 			     MIX_LR_BOOST * MIX_LR_HALF / (MIX_LR_HALF + n);
 
-		err[i] = ((((int32_t)bit << 12) - st->mix_pr[i]) * lr) >> 4;
+		st->final_w[i] += (st->mix_out[i] * final_err) >> HCM_MIX_SHIFT;
+		err[i] = ((target - st->mix_pr[i]) * lr) >> 4;
 		if (n < 65535)
 			st->mix_count[s] = n + 1;
 	}
