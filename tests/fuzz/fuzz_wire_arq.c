@@ -15,6 +15,8 @@
  *    in-flight count stay within their bounds;
  *  - encoded output starts with a delimiter and holds no other 0x00
  *    before its final delimiter.
+ * The peer is honest: noise and forged frames may do anything but make
+ * an ACK in the session claim more than the reader has (do_forge()).
  * ASan and UBSan catch out-of-bounds accesses and overflows.
  */
 #include <stdlib.h>
@@ -213,9 +215,18 @@ static void do_transmit(struct fend *from, struct fend *to, struct input *in)
 	ncmp_arq_rx(&to->arq, buf, (how & 7) == 2 ? flags : NULL, n, now);
 }
 
-/* A valid control frame the peer never sent: CRC right, maybe session too. */
+/*
+ * A valid control frame the peer never sent: CRC right, maybe session too.
+ * In the session, its ACK number is one the peer did send (a late copy):
+ * a frame that acknowledged what the reader never got would make the
+ * sender drop it, and with 8-bit sequence numbers a later frame could then
+ * pass for it. Nothing on the wire tells that from the truth; the CRC and
+ * the session are what keep noise and strangers from acknowledging.
+ */
 static void do_forge(struct fend *to, struct input *in)
 {
+	const struct fend *peer = &ends[to == &ends[0]];
+	u32 session = to->arq.nonce ^ to->arq.peer_nonce;
 	static const u8 types[] = {
 		NCMP_FT_SYNC, NCMP_FT_SYNC_ACK, NCMP_FT_ACK,
 		NCMP_FT_KEEPALIVE, NCMP_FT_RST,
@@ -227,9 +238,10 @@ static void do_forge(struct fend *to, struct input *in)
 	int w;
 
 	h.type = types[sel % sizeof(types)];
-	h.session = sel & 0x80 ? to->arq.nonce ^ to->arq.peer_nonce :
-		    (u32)next(in) << 24 | next(in);
+	h.session = sel & 0x80 ? session : (u32)next(in) << 24 | next(in);
 	h.ack = next(in);
+	if (h.session == session)
+		h.ack = peer->arq.rcv_nxt - h.ack % (NCMP_WINDOW_MAX + 1);
 	if (h.type == NCMP_FT_ACK)
 		h.flags = next(in) & (NCMP_FF_BUSY | NCMP_FF_REJ);
 	if (h.type == NCMP_FT_SYNC || h.type == NCMP_FT_SYNC_ACK) {
