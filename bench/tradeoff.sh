@@ -21,6 +21,13 @@
 # it, so the patch cannot fall behind lib/model_hcm.c unnoticed).
 set -euo pipefail
 check=${1:-}
+case $check in
+'' | --check) ;;
+*)
+	echo "usage: bench/tradeoff.sh [--check]" >&2
+	exit 2
+	;;
+esac
 
 if [ -z "${NCMP_BENCH_PINNED:-}" ]; then
 	NCMP_BENCH_PINNED=1 exec taskset -c 0 "$0" "$@"
@@ -30,7 +37,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 corpus=${NCMP_CORPUS:-$top/../shared/corpus}/test
 out=${NCMP_BENCH_OUT:-$top/bench/results/tradeoff.md}
 sweep=$top/build/sweep
-work=$top/build/tradeoff
+work=$top/build/tradeoff${check:+-check}
 classes=(json log code telemetry-text telemetry-binary mixed)
 
 # name | model | switches
@@ -84,11 +91,10 @@ if [ "$check" = --check ]; then
 fi
 
 # the table: 4 KiB bpb with the margin on the best peer, and speed
-python3 - "$work/results" "$sweep/sweep.json" > "$out" <<'PY'
+python3 - "$work/results" "$sweep/sweep.json" "${classes[@]}" > "$out" <<'PY'
 import json, sys
 
-classes = ["json", "log", "code", "telemetry-text", "telemetry-binary",
-           "mixed"]
+classes = sys.argv[3:]
 peers = json.load(open(sys.argv[2]))["peers"]
 rows = {}
 for line in open(sys.argv[1]):
