@@ -52,10 +52,15 @@ static u8 mix(u64 i)
 	return (x ^ x >> 29 ^ x >> 47) & 0xff;
 }
 
+static const struct fend *peer_of(const struct fend *e)
+{
+	return &ends[e == &ends[0]];
+}
+
 static int f_deliver(void *ctx, const u8 *p, size_t len, bool eos)
 {
 	struct fend *e = ctx;
-	struct fend *peer = &ends[e == &ends[0]];
+	const struct fend *peer = peer_of(e);
 	size_t i;
 	int k;
 	bool found = false;
@@ -225,7 +230,7 @@ static void do_transmit(struct fend *from, struct fend *to, struct input *in)
  */
 static void do_forge(struct fend *to, struct input *in)
 {
-	const struct fend *peer = &ends[to == &ends[0]];
+	const struct fend *peer = peer_of(to);
 	u32 session = to->arq.nonce ^ to->arq.peer_nonce;
 	static const u8 types[] = {
 		NCMP_FT_SYNC, NCMP_FT_SYNC_ACK, NCMP_FT_ACK,
