@@ -6,11 +6,15 @@
 #include "block.h"
 #include "rans.h"
 
+/* The segment buffers a coder holds beside its model state. */
+#define RANGES_BYTES	(SEGMENT_RANGES * sizeof(*((struct block_coder *)0)->ranges))
+#define SEG_BYTES	RANS_BOUND(SEGMENT_RANGES)
+
 int block_coder_init(struct block_coder *c, const struct ncmp_model *m)
 {
 	memset(c, 0, sizeof(*c));
-	c->ranges = malloc(SEGMENT_RANGES * sizeof(*c->ranges));
-	c->seg = malloc(RANS_BOUND(SEGMENT_RANGES));
+	c->ranges = malloc(RANGES_BYTES);
+	c->seg = malloc(SEG_BYTES);
 	if (!c->ranges || !c->seg || model_state_init(&c->ms, m)) {
 		block_coder_fini(c);
 		return NCMP_E_NOMEM;
@@ -20,8 +24,7 @@ int block_coder_init(struct block_coder *c, const struct ncmp_model *m)
 
 size_t block_coder_size(const struct ncmp_model *m)
 {
-	return m->state_size + SEGMENT_RANGES * sizeof(uint32_t) +
-	       RANS_BOUND(SEGMENT_RANGES);
+	return m->state_size + RANGES_BYTES + SEG_BYTES;
 }
 
 void block_coder_fini(struct block_coder *c)
